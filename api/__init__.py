@@ -1,0 +1,1 @@
+"""The outside world: the ``kg`` command line and (later) the FastAPI app."""

@@ -1,0 +1,132 @@
+"""The ``kg`` command: a thin layer over ``kg.pipeline`` (and, later, the server)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from ingest.errors import InputError
+from kg.pipeline import BuildInput, BuildRefused, build
+from kg.settings import Settings
+from kg.store import StoreError
+
+EPILOG_BUILD = """example:
+  kg build data/ --store var/store
+  kg build lectures/ --holdings catalogue.mrc extra.marcxml --vocab thesaurus.ttl --strict
+
+SOURCE is a folder with lectures.jsonl and/or lectures.csv (or one such file);
+book records in SOURCE/holdings/ and SKOS files in SOURCE/vocab/ are read too.
+Settings come from KG_* environment variables (see README); options win."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="kg",
+        description="opencourse-kg: public-lecture metadata as linked data.",
+        epilog="example:\n  kg build data/ && kg info\n\nrun 'kg COMMAND --help' for each command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    b = commands.add_parser("build", help="build the knowledge graph into a new store and swap it in",
+                            epilog=EPILOG_BUILD, formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("source", type=Path, help="folder with lectures.jsonl / lectures.csv")
+    b.add_argument("--holdings", type=Path, nargs="+", default=[], metavar="F", help="MARC21/UNIMARC (.mrc .iso), MARCXML or CSV files")
+    b.add_argument("--vocab", type=Path, nargs="+", default=[], metavar="F", help="SKOS files defining knowledge points")
+    b.add_argument("--store", type=Path, help="store directory (KG_STORE, default var/store)")
+    b.add_argument("--base-uri", help="base of minted URIs (KG_BASE_URI, default http://127.0.0.1:8000/)")
+    b.add_argument("--workers", type=int, help="processes for per-lecture analysis (KG_WORKERS, default: cores, at most 2)")
+    b.add_argument("--strict", action="store_true", help="refuse the whole build if any input has a problem")
+    b.add_argument("--quiet", action="store_true", help="no progress display")
+
+    i = commands.add_parser("info", help="summarise the current build of a store",
+                            epilog="example:\n  kg info --store var/store", formatter_class=argparse.RawDescriptionHelpFormatter)
+    i.add_argument("--store", type=Path, help="store directory (KG_STORE, default var/store)")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+        return _info(args)
+    except (InputError, StoreError) as error:
+        print(f"kg: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _build(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(store=args.store, base_uri=args.base_uri, workers=args.workers)
+    request = BuildInput(args.source, tuple(args.holdings), tuple(args.vocab), args.strict)
+    display = _Progress(quiet=args.quiet)
+    try:
+        report = build(request, settings, display)
+    except BuildRefused as refused:
+        display.close()
+        _print_problems(refused.problems)
+        print(f"kg: build refused (--strict): {len(refused.problems)} problem(s); the store was not changed", file=sys.stderr)
+        return 1
+    display.close()
+    _print_problems(report.problems)
+    print(_summary_table(report))
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from kg.store import StoreDirectory
+
+    settings = Settings.from_env(store=args.store)
+    summary = StoreDirectory(settings.store).summary()
+    print(f"store      {settings.store} (build {summary['fingerprint']}, finished {summary['finished']})")
+    for name, value in summary["counts"].items():
+        print(f"{name:<17}{value:>10}")
+    return 0
+
+
+def _print_problems(problems: Sequence[InputError]) -> None:
+    if problems:
+        print(f"skipped ({len(problems)}):", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem.describe()}", file=sys.stderr)
+
+
+def _summary_table(report) -> str:
+    c = report.counts
+    lines = [f"built {report.build}", ""]
+    lines += [f"  {name:<17}{c.get(name, 0):>10}" for name in
+              ("lectures", "cues", "keywords", "knowledge_points", "holdings", "holding_links", "related", "triples", "problems")]
+    lines += ["", "  seconds per stage:"]
+    lines += [f"  {stage:<17}{seconds:>10.2f}" for stage, seconds in report.seconds.items()]
+    lines += [f"  {'total':<17}{sum(report.seconds.values()):>10.2f}"]
+    return "\n".join(lines)
+
+
+class _Progress:
+    """One status line per stage on stderr (rewritten in place on a terminal)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.tty = quiet, sys.stderr.isatty()
+        self.stage, self.last = "", 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if stage != self.stage:
+            if self.stage and self.tty:
+                print(file=sys.stderr)
+            self.stage = stage
+        elif now - self.last < 0.2 and done != total:
+            return
+        self.last = now
+        text = f"[{stage}] {done}/{total}" if total else f"[{stage}] {done or ''}".rstrip()
+        print(("\r" if self.tty else "") + text, end="" if self.tty else "\n", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.stage and self.tty and not self.quiet:
+            print(file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

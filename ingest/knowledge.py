@@ -1,0 +1,91 @@
+"""Knowledge points: vocabulary concepts said in a lecture, found with spaCy.
+
+A ``spacy.blank("zh")`` pipeline whose jieba segmenter is our own
+``Segmenter`` (so vocabulary labels are single tokens), and a
+``PhraseMatcher`` over every folded preferred and alternative label. Matching
+runs over the folded cue tokens that keyword extraction already made, so the
+text is segmented once.
+
+spaCy is imported lazily: the server never loads it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Sequence
+
+from ingest.folding import fold
+from ingest.keywords import spans_of
+from ingest.records import Concept, Cue, KnowledgePoint
+from ingest.segmenter import Segmenter
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.matcher import PhraseMatcher
+
+
+class KnowledgeMatcher:
+    """Finds the concepts of one or more vocabularies in segmented cues."""
+
+    def __init__(self, concepts: Sequence[Concept], segmenter: Segmenter) -> None:
+        self._concepts = {c.iri: c for c in concepts}
+        self._segmenter = segmenter
+        self._nlp: "Language | None" = None
+        self._matcher: "PhraseMatcher | None" = None
+
+    def labels(self) -> dict[str, str]:
+        """Folded label → concept IRI (preferred labels win over alternative ones)."""
+        found: dict[str, str] = {}
+        for concept in self._concepts.values():
+            for _, label in concept.alt_labels:
+                found.setdefault(fold(label), concept.iri)
+        for concept in self._concepts.values():
+            for _, label in concept.pref_labels:
+                found[fold(label)] = concept.iri
+        return {label: iri for label, iri in found.items() if len(label) >= 2}
+
+    def match(self, tokens: list[list[str]], cues: tuple[Cue, ...]) -> tuple[KnowledgePoint, ...]:
+        """Concepts said in the cues, in order of first mention.
+
+        ``tokens`` are the folded words of each cue, as ``count_terms`` made them.
+        """
+        from spacy.tokens import Doc
+
+        nlp, matcher = self._pipeline()
+        words = [w for cue_words in tokens for w in cue_words]
+        cue_of = [i for i, cue_words in enumerate(tokens) for _ in cue_words]
+        if not words:
+            return ()
+        doc = Doc(nlp.vocab, words=words, spaces=[False] * len(words))
+        where: dict[str, list[int]] = defaultdict(list)
+        surfaces: dict[str, set[str]] = defaultdict(set)
+        for match_id, start, end in matcher(doc):
+            iri = nlp.vocab.strings[match_id]
+            where[iri].append(cue_of[start])
+            surfaces[iri].add(doc[start:end].text)
+        return tuple(
+            KnowledgePoint(
+                concept=iri,
+                label=self._concepts[iri].label(),
+                scheme=self._concepts[iri].scheme,
+                spans=spans_of(where[iri], cues),
+                matched=tuple(sorted(surfaces[iri])),
+            )
+            for iri in sorted(where, key=lambda i: (min(where[i]), i))
+        )
+
+    def _pipeline(self) -> tuple["Language", "PhraseMatcher"]:
+        if self._nlp is None or self._matcher is None:
+            import spacy
+            from spacy.matcher import PhraseMatcher
+
+            nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+            nlp.tokenizer.jieba_seg = self._segmenter.tokenizer  # our dictionary, not jieba's global one
+            matcher = PhraseMatcher(nlp.vocab)
+            by_concept: dict[str, list] = defaultdict(list)
+            for label, iri in self.labels().items():
+                by_concept[iri].append(nlp.make_doc(label))
+            for iri, patterns in sorted(by_concept.items()):
+                matcher.add(iri, patterns)
+            self._nlp, self._matcher = nlp, matcher
+        return self._nlp, self._matcher

@@ -1,0 +1,134 @@
+"""Rank the library's holdings for a lecture: BM25 over folded record fields.
+
+Each holding becomes a small document of weighted fields — title (×3),
+subjects and classification labels (×2), creators and series (×1) — indexed
+by the same segmenter the lectures use, so simplified and traditional forms
+meet in their folded form (頭戴 and 头戴 are one term). English subject
+headings are indexed word by word, so a concept's English label (from a
+bilingual vocabulary) can reach LCSH ("Porcelain", "Confucianism").
+
+A lecture's query is its keywords and knowledge points with their weights; a
+multi-word query term matches a record only when all its words are in it.
+score(record) = Σ weight(term) · BM25(term, record); the evidence kept is
+which terms matched and in which fields.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+from ingest.classification import lookup
+from ingest.folding import fold, has_cjk
+from ingest.records import Holding, HoldingLink
+from ingest.segmenter import Segmenter
+from ingest.stopwords import stopwords
+
+FIELD_WEIGHTS = {"title": 3.0, "subject": 2.0, "class": 2.0, "creator": 1.0, "series": 1.0}
+K1, B = 1.2, 0.75
+_ENGLISH_WORD = re.compile(r"[a-z][a-z'\-]+")
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    key: str  # folded term, or an English label in lower case
+    weight: float
+    ref: str  # what it stands for: a keyword key or a concept IRI (the evidence)
+
+
+class HoldingsIndex:
+    """An inverted index over holdings; build once, query per lecture."""
+
+    def __init__(self, holdings: Iterable[Holding], segmenter: Segmenter) -> None:
+        self.ids: list[str] = []
+        self._postings: dict[str, dict[int, tuple[float, frozenset[str]]]] = defaultdict(dict)
+        self._lengths: list[float] = []
+        self._segmenter = segmenter
+        self._stop = stopwords()
+        for holding in holdings:
+            self._add(holding)
+        self._average = sum(self._lengths) / len(self._lengths) if self._lengths else 1.0
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _add(self, holding: Holding) -> None:
+        number = len(self.ids)
+        self.ids.append(holding.id)
+        length = 0.0
+        for field_name, text in _fields(holding):
+            weight = FIELD_WEIGHTS[field_name]
+            for term in self.terms(text):
+                frequency, fields = self._postings[term].get(number, (0.0, frozenset()))
+                self._postings[term][number] = (frequency + weight, fields | {field_name})
+                length += weight
+        self._lengths.append(length)
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms of a text: segmented CJK words and English words, folded."""
+        folded = fold(text)
+        if has_cjk(folded):
+            words = self._segmenter.words(folded)
+        else:
+            words = _ENGLISH_WORD.findall(folded)
+        return [w for w in words if len(w) >= 2 and w not in self._stop and (has_cjk(w) or w.isascii())]
+
+    def rank(self, query: Iterable[QueryTerm], limit: int) -> tuple[HoldingLink, ...]:
+        """The ``limit`` best holdings for a weighted query, best first."""
+        scores: dict[int, float] = defaultdict(float)
+        matched: dict[int, set[str]] = defaultdict(set)
+        fields: dict[int, set[str]] = defaultdict(set)
+        for term in query:
+            for number, (value, where) in self._match(term.key).items():
+                scores[number] += term.weight * value
+                matched[number].add(term.ref)
+                fields[number] |= where
+        best = sorted(scores.items(), key=lambda item: (-item[1], self.ids[item[0]]))[:limit]
+        top = best[0][1] if best else 1.0
+        return tuple(
+            HoldingLink(
+                holding=self.ids[number],
+                score=round(score / top, 4),
+                raw_score=round(score, 4),
+                matched=tuple(sorted(matched[number])),
+                fields=tuple(sorted(fields[number])),
+            )
+            for number, score in best
+        )
+
+    def _match(self, key: str) -> dict[int, tuple[float, frozenset[str]]]:
+        """BM25 of one query term per record; all of a multi-word term's words must occur."""
+        words = self.terms(key) or [key]
+        postings = [self._postings.get(w, {}) for w in words]
+        if not all(postings):
+            return {}
+        common = set.intersection(*(set(p) for p in postings))
+        return {n: (sum(self._bm25(p, n) for p in postings) / len(words), frozenset().union(*(p[n][1] for p in postings)))
+                for n in common}
+
+    def _bm25(self, postings: dict[int, tuple[float, frozenset[str]]], number: int) -> float:
+        frequency = postings[number][0]
+        idf = math.log(1 + (len(self.ids) - len(postings) + 0.5) / (len(postings) + 0.5))
+        norm = K1 * (1 - B + B * self._lengths[number] / self._average)
+        return idf * frequency * (K1 + 1) / (frequency + norm)
+
+
+def _fields(holding: Holding) -> Iterable[tuple[str, str]]:
+    yield "title", holding.title
+    for title in holding.other_titles:
+        if has_cjk(title):
+            yield "title", title
+    for subject in holding.subjects:
+        yield "subject", subject
+    for notation in holding.clc:
+        concept = lookup(notation)
+        if concept:
+            yield "class", concept.label()
+    for creator in holding.creators:
+        if has_cjk(creator):
+            yield "creator", creator
+    if holding.series:
+        yield "series", holding.series

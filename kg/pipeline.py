@@ -1,0 +1,376 @@
+"""``kg build``: the stages from source folder to a swapped-in store.
+
+====  ===========  ==========================================================
+ #    stage        what it does
+====  ===========  ==========================================================
+ 1    manifest     read lectures.jsonl / lectures.csv, validate rows
+ 2    vocabulary   CLC table and SKOS files → concepts (knowledge points)
+ 3    holdings     MARC21 / UNIMARC / MARCXML / CSV → book records
+ 4    analyse      per lecture, on every core: subtitles → cues → terms,
+                   knowledge points (the only stage that runs in parallel)
+ 5    keywords     corpus document frequencies → ranked keywords
+ 6    link         BM25 of each lecture's keywords over the holdings
+ 7    relate       lecture–concept–holding graph → related lectures
+ 8    load         RDF quads → a new Oxigraph store, swapped in atomically
+====  ===========  ==========================================================
+
+Bad input never stops the build (unless ``strict``): each problem is one
+``InputError`` in ``BuildReport.problems`` and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import pyoxigraph as ox
+
+from ingest import classification
+from ingest.errors import InputError
+from ingest.folding import fold, has_cjk
+from ingest.holdings import read_holdings
+from ingest.keywords import TermCounts, count_terms, rank_keywords
+from ingest.knowledge import KnowledgeMatcher
+from ingest.manifest import read_manifest
+from ingest.matching import HoldingsIndex, QueryTerm
+from ingest.records import Analysis, Concept, Holding, KnowledgePoint, Lecture, Transcript
+from ingest.segmenter import Segmenter
+from ingest.subtitles import read_subtitles
+from ingest.vocabulary import close_matches, read_vocabulary
+from kg import __version__ as VERSION, graphs
+from kg.describe import Describer
+from kg.related import LectureFacts, build_graph, relate
+from kg.settings import Settings
+from kg.store import StoreDirectory, build_id
+from kg.uris import Minter
+
+HOLDINGS_SUFFIXES = {".mrc", ".iso", ".marc", ".dat", ".xml", ".marcxml", ".csv"}
+VOCAB_SUFFIXES = {".ttl", ".nt", ".rdf", ".owl", ".jsonld", ".trig", ".nq"}
+
+
+class BuildRefused(Exception):
+    """``strict`` was asked for and the input had problems; nothing was stored."""
+
+    def __init__(self, problems: Sequence[InputError]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"{len(problems)} input problem(s); strict build refused")
+
+
+@dataclass
+class BuildReport:
+    store: Path
+    build: Path | None = None
+    problems: list[InputError] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+@dataclass(frozen=True)
+class BuildInput:
+    source: Path
+    holdings: tuple[Path, ...] = ()
+    vocabularies: tuple[Path, ...] = ()
+    strict: bool = False
+
+
+def build(request: BuildInput, settings: Settings, progress: Progress | None = None) -> BuildReport:
+    """Run every stage and swap the new store in. Raises BuildRefused, InputError, StoreError."""
+    progress = progress or (lambda stage, done, total: None)
+    report = BuildReport(store=settings.store)
+    clock = _Clock(report, progress)
+    started = time.time()
+
+    with clock("manifest"):
+        lectures, problems = read_manifest(request.source, settings.library)
+        report.problems += problems
+        lectures.sort(key=lambda lecture: (lecture.library, lecture.id))
+    with clock("vocabulary"):
+        concepts, matches = _read_vocabularies(_vocabulary_files(request), settings.base_uri, report)
+    with clock("holdings"):
+        holdings = _read_holdings_files(_holdings_files(request), report, progress)
+    segmenter = Segmenter(_user_words(concepts, holdings), settings.lexicons)
+    matcher = KnowledgeMatcher(concepts + _speakable_classes(), segmenter)
+    with clock("analyse"):
+        analysed = _analyse_all(lectures, segmenter, matcher, settings.workers, report, progress)
+    if request.strict and report.problems:
+        raise BuildRefused(report.problems)
+    with clock("keywords"):
+        analyses = _rank_all(analysed, matcher.labels(), settings.keywords_per_lecture)
+    with clock("link"):
+        index = HoldingsIndex(holdings, segmenter)
+        analyses = [replace(a, holdings=index.rank(_query(a, concepts), settings.holdings_per_lecture)) for a in analyses]
+    with clock("relate"):
+        titles = {h.id: h.title for h in holdings}
+        graph = build_graph(_facts(a, titles) for a in analyses)
+        related = relate(graph, settings.related_per_lecture)
+        analyses = [replace(a, related=related.get((a.lecture.library, a.lecture.id), ())) for a in analyses]
+    with clock("load"):
+        fingerprint = _fingerprint(request, settings, lectures)
+        when = _build_time(started)
+        minter = Minter(settings.base_uri)
+        describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library)
+        quads = graphs.quads(describer, settings, analyses, holdings, concepts, matches, _inputs(request, lectures), when)
+        store_dir = StoreDirectory(settings.store)
+        with store_dir.new_build(build_id(started)) as build_path:
+            store = ox.Store(str(store_dir.database(build_path)))
+            store.bulk_extend(quads)
+            store.flush()
+            report.counts["triples"] = len(store)
+            del store
+            report.build = build_path
+            _count(report, analyses, holdings)
+            store_dir.finish(build_path, _summary(report, request, settings, when, fingerprint))
+        store_dir.prune(settings.keep_builds)
+    return report
+
+
+# --- stage helpers ---------------------------------------------------------------
+
+
+class _Clock:
+    """Times each stage into the report and tells the progress callback."""
+
+    def __init__(self, report: BuildReport, progress: Progress) -> None:
+        self.report, self.progress = report, progress
+
+    def __call__(self, stage: str) -> "_Clock":
+        self.stage = stage
+        return self
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+        self.progress(self.stage, 0, 0)
+
+    def __exit__(self, *exc: object) -> None:
+        self.report.seconds[self.stage] = round(time.perf_counter() - self.started, 3)
+
+
+def _vocabulary_files(request: BuildInput) -> list[Path]:
+    folder = request.source / "vocab" if request.source.is_dir() else None
+    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in VOCAB_SUFFIXES) if folder and folder.is_dir() else []
+    return found + list(request.vocabularies)
+
+
+def _holdings_files(request: BuildInput) -> list[Path]:
+    folder = request.source / "holdings" if request.source.is_dir() else None
+    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in HOLDINGS_SUFFIXES) if folder and folder.is_dir() else []
+    return found + list(request.holdings)
+
+
+def _read_vocabularies(paths: list[Path], base: str, report: BuildReport) -> tuple[list[Concept], dict[str, tuple[str, ...]]]:
+    concepts: list[Concept] = []
+    matches: dict[str, tuple[str, ...]] = {}
+    for path in paths:
+        try:
+            concepts += read_vocabulary(path, base)
+            matches.update(close_matches(path, base))
+        except InputError as error:
+            report.problems.append(error)
+    return concepts, matches
+
+
+def _read_holdings_files(paths: list[Path], report: BuildReport, progress: Progress) -> list[Holding]:
+    holdings: dict[str, Holding] = {}
+    for path in paths:
+        try:
+            for item in read_holdings(path):
+                if isinstance(item, InputError):
+                    report.problems.append(item)
+                else:
+                    holdings.setdefault(item.id, item)
+        except InputError as error:
+            report.problems.append(error)
+        progress("holdings", len(holdings), 0)
+    return sorted(holdings.values(), key=lambda h: h.id)
+
+
+def _user_words(concepts: list[Concept], holdings: list[Holding]) -> list[tuple[str, str]]:
+    """Vocabulary labels and Chinese subject headings, folded, as jieba user words."""
+    words = {fold(label): "nz" for c in concepts for _, label in c.pref_labels + c.alt_labels if has_cjk(label)}
+    for holding in holdings:
+        for subject in holding.subjects:
+            for part in subject.split("--"):
+                part = fold(part)
+                if has_cjk(part) and 2 <= len(part) <= 8:
+                    words.setdefault(part, "nz")
+    return sorted(words.items())
+
+
+def _speakable_classes() -> list[Concept]:
+    """CLC classes whose label can be looked for in speech (unique, short, plain)."""
+    table = classification.classes()
+    return [table[notation] for notation in classification.matchable_labels().values()]
+
+
+# --- stage 4: per-lecture analysis, on every core -----------------------------------
+
+_WORKER: dict[str, object] = {}
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    lecture: Lecture
+    transcript: Transcript
+    counts: TermCounts
+    knowledge_points: tuple[KnowledgePoint, ...]
+
+
+def _analyse_all(lectures: list[Lecture], segmenter: Segmenter, matcher: KnowledgeMatcher, workers: int,
+                 report: BuildReport, progress: Progress) -> list[_Analysed]:
+    vocabulary = frozenset(matcher.labels())
+    segmenter.tokenizer, matcher.match([["预热"]], ())  # load jieba and spaCy once, before forking
+    _WORKER.update(segmenter=segmenter, matcher=matcher, vocabulary=vocabulary)
+    results: list[_Analysed] = []
+    outcomes: Iterable[_Analysed | InputError]
+    if workers > 1 and len(lectures) > 1:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        outcomes = pool.map(_analyse_one, lectures, chunksize=1)
+    else:
+        pool, outcomes = None, map(_analyse_one, lectures)
+    try:
+        for done, outcome in enumerate(outcomes, start=1):
+            if isinstance(outcome, InputError):
+                report.problems.append(outcome)
+            else:
+                results.append(outcome)
+            progress("analyse", done, len(lectures))
+    finally:
+        if pool:
+            pool.shutdown()
+    return results
+
+
+def _analyse_one(lecture: Lecture) -> _Analysed | InputError:
+    segmenter, matcher, vocabulary = _WORKER["segmenter"], _WORKER["matcher"], _WORKER["vocabulary"]
+    try:
+        transcript = read_subtitles(lecture.subtitles, encoding=lecture.encoding, duration=lecture.duration)
+    except InputError as error:
+        return error
+    counts = count_terms(transcript.cues, segmenter, vocabulary)  # type: ignore[arg-type]
+    points = matcher.match(counts.tokens, transcript.cues)  # type: ignore[union-attr]
+    counts.tokens = []
+    return _Analysed(lecture, transcript, counts, points)
+
+
+# --- stages 5–7 ---------------------------------------------------------------------
+
+
+def _rank_all(analysed: list[_Analysed], vocabulary: dict[str, str], limit: int) -> list[Analysis]:
+    frequency: dict[str, int] = {}
+    for item in analysed:
+        for term in item.counts.cues:
+            frequency[term] = frequency.get(term, 0) + 1
+    return [
+        Analysis(
+            lecture=item.lecture,
+            transcript=item.transcript,
+            keywords=rank_keywords(item.counts, item.transcript.cues, frequency, len(analysed),
+                                   context=f"{item.lecture.title} {item.lecture.description or ''}",
+                                   vocabulary=vocabulary, limit=limit),
+            knowledge_points=item.knowledge_points,
+        )
+        for item in analysed
+    ]
+
+
+def _query(analysis: Analysis, concepts: list[Concept]) -> list[QueryTerm]:
+    """Keywords by weight, knowledge points (Chinese and English labels) at 0.5."""
+    english = {c.iri: [t for lang, t in c.pref_labels if lang.startswith("en")] for c in concepts}
+    terms = [QueryTerm(k.key, k.weight, k.key) for k in analysis.keywords]
+    for point in analysis.knowledge_points:
+        terms.append(QueryTerm(fold(point.label), 0.5, point.concept))
+        terms += [QueryTerm(fold(label), 0.5, point.concept) for label in english.get(point.concept, [])]
+    return terms
+
+
+def _facts(analysis: Analysis, titles: dict[str, str]) -> LectureFacts:
+    lecture = analysis.lecture
+    return LectureFacts((lecture.library, lecture.id), analysis.keywords, analysis.knowledge_points,
+                        analysis.holdings, titles)
+
+
+# --- provenance and summary -------------------------------------------------------------
+
+
+def _inputs(request: BuildInput, lectures: list[Lecture]) -> list[tuple[str, str]]:
+    """(name, sha256) of every input file, for prov:used."""
+    paths = set(_holdings_files(request)) | set(_vocabulary_files(request)) | {l.subtitles for l in lectures}
+    root = request.source if request.source.is_dir() else request.source.parent
+    paths |= {p for p in (root / "lectures.jsonl", root / "lectures.csv") if p.is_file()}
+    return sorted((_relative(p, root), _sha256(p)) for p in paths if p.is_file())
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path.name
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fingerprint(request: BuildInput, settings: Settings, lectures: list[Lecture]) -> str:
+    parts = [VERSION, json.dumps(_parameters(settings), sort_keys=True)]
+    parts += [f"{name}:{sha}" for name, sha in _inputs(request, lectures)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _parameters(settings: Settings) -> dict[str, object]:
+    return {
+        "keywords_per_lecture": settings.keywords_per_lecture,
+        "holdings_per_lecture": settings.holdings_per_lecture,
+        "related_per_lecture": settings.related_per_lecture,
+        "lexicons": [p.name for p in settings.lexicons],
+    }
+
+
+def _build_time(started: float) -> tuple[float, float]:
+    """(start, end) of the build; both SOURCE_DATE_EPOCH when set, for reproducible output."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH")
+    if fixed and fixed.isdigit():
+        return float(fixed), float(fixed)
+    return started, time.time()
+
+
+def _count(report: BuildReport, analyses: list[Analysis], holdings: list[Holding]) -> None:
+    report.counts.update(
+        lectures=len(analyses),
+        cues=sum(len(a.transcript.cues) for a in analyses),
+        keywords=sum(len(a.keywords) for a in analyses),
+        knowledge_points=sum(len(a.knowledge_points) for a in analyses),
+        holdings=len(holdings),
+        holding_links=sum(len(a.holdings) for a in analyses),
+        related=sum(len(a.related) for a in analyses),
+        problems=len(report.problems),
+    )
+
+
+def _summary(report: BuildReport, request: BuildInput, settings: Settings, when: tuple[float, float], fingerprint: str) -> dict:
+    return {
+        "version": VERSION,
+        "fingerprint": fingerprint,
+        "base_uri": settings.base_uri,
+        "source": str(request.source),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when[0])),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time())),
+        "counts": report.counts,
+        "seconds": report.seconds,
+        "problems": [p.describe() for p in report.problems],
+        "parameters": _parameters(settings),
+    }

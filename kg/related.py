@@ -1,0 +1,88 @@
+"""Related lectures, from a networkx graph of lectures, concepts and holdings.
+
+Lectures connect to their keywords (edge weight = keyword weight), knowledge
+points (0.5 + 0.1 per mention, at most 1) and suggested holdings (half the
+link score). Two lectures are related through what they share: each
+lecture is a vector over its neighbours, weighted by ``w · idf`` where idf =
+ln(1 + N / lectures-sharing-the-node); the relation score is the cosine of
+the two vectors, and the shared nodes, strongest contribution first, are the
+explanation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+import networkx as nx
+
+from ingest.records import HoldingLink, Keyword, KnowledgePoint, Relation
+
+LectureKey = tuple[str, str]  # (library, lecture id)
+
+
+@dataclass(frozen=True)
+class LectureFacts:
+    key: LectureKey
+    keywords: tuple[Keyword, ...]
+    knowledge_points: tuple[KnowledgePoint, ...]
+    holdings: tuple[HoldingLink, ...]
+    holding_titles: dict[str, str]
+
+
+def build_graph(lectures: Iterable[LectureFacts]) -> nx.Graph:
+    """The lecture–concept–holding graph; node attributes carry kind and label."""
+    graph = nx.Graph()
+    for facts in lectures:
+        graph.add_node(("lecture", facts.key), kind="lecture")
+        for keyword in facts.keywords:
+            _link(graph, facts.key, ("keyword", keyword.key), keyword.label, keyword.weight)
+        for point in facts.knowledge_points:
+            _link(graph, facts.key, ("concept", point.concept), point.label, min(1.0, 0.5 + 0.1 * len(point.spans)))
+        for link in facts.holdings:
+            _link(graph, facts.key, ("holding", link.holding), facts.holding_titles.get(link.holding, link.holding), link.score / 2)
+    return graph
+
+
+def _link(graph: nx.Graph, lecture: LectureKey, node: tuple[str, str], label: str, weight: float) -> None:
+    graph.add_node(node, kind=node[0], label=label)
+    previous = graph.get_edge_data(("lecture", lecture), node, {}).get("weight", 0.0)
+    graph.add_edge(("lecture", lecture), node, weight=max(previous, weight))
+
+
+def relate(graph: nx.Graph, limit: int) -> dict[LectureKey, tuple[Relation, ...]]:
+    """The ``limit`` most related lectures of every lecture, best first."""
+    lectures = [n for n, kind in graph.nodes(data="kind") if kind == "lecture"]
+    total = len(lectures)
+    vectors = {n: _vector(graph, n, total) for n in lectures}
+    norms = {n: math.sqrt(sum(v * v for v in vec.values())) or 1.0 for n, vec in vectors.items()}
+    related: dict[LectureKey, tuple[Relation, ...]] = {}
+    for lecture in lectures:
+        shared: dict[tuple, dict[tuple, float]] = defaultdict(dict)
+        for node, value in vectors[lecture].items():
+            for other in graph.neighbors(node):
+                if other != lecture and graph.nodes[other]["kind"] == "lecture":
+                    shared[other][node] = value * vectors[other][node]
+        scored = sorted(
+            ((sum(parts.values()) / (norms[lecture] * norms[other]), other, parts) for other, parts in shared.items()),
+            key=lambda item: (-item[0], item[1][1]),
+        )[:limit]
+        related[lecture[1]] = tuple(
+            Relation(
+                other=other[1],
+                score=round(score, 4),
+                shared=tuple(graph.nodes[n]["label"] for n, _ in sorted(parts.items(), key=lambda p: (-p[1], p[0]))),
+            )
+            for score, other, parts in scored
+        )
+    return related
+
+
+def _vector(graph: nx.Graph, lecture: tuple, total: int) -> dict[tuple, float]:
+    vector = {}
+    for node in graph.neighbors(lecture):
+        sharing = graph.degree(node)
+        vector[node] = graph.edges[lecture, node]["weight"] * math.log(1 + total / sharing)
+    return vector

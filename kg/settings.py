@@ -1,0 +1,68 @@
+"""One settings object, read from ``KG_*`` environment variables at the edge.
+
+Everything below ``api/`` receives plain values taken from it; nothing else
+reads the environment. Every field is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from ingest.errors import InputError
+
+
+class SettingsError(InputError):
+    kind = "settings"
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: Path = Path("var/store")
+    base_uri: str = "http://127.0.0.1:8000/"
+    library: str = "nlc"  # default contributing library for manifest rows without one
+    library_name: str = "国家图书馆公开课"
+    keywords_per_lecture: int = 20
+    holdings_per_lecture: int = 10
+    related_per_lecture: int = 8
+    lexicons: tuple[Path, ...] = ()  # extra jieba user dictionaries (e.g. THUOCL files)
+    workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
+    keep_builds: int = 2  # finished builds kept beside the current one
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Build settings from ``KG_<FIELD>`` variables, then explicit overrides.
+
+        Raises SettingsError naming the variable when a value has the wrong type.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"KG_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f.name, raw, cls.__dataclass_fields__[f.name].type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        return replace(settings, base_uri=_check_base(settings.base_uri))
+
+
+def _convert(name: str, raw: str, kind: Any) -> Any:
+    kind = str(kind)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "Path":
+            return Path(raw)
+        if kind.startswith("tuple[Path"):
+            return tuple(Path(p) for p in raw.split(os.pathsep) if p)
+        return raw
+    except ValueError:
+        raise SettingsError(f"KG_{name.upper()}", f"cannot read {raw!r}", expected=kind) from None
+
+
+def _check_base(base: str) -> str:
+    if not base.startswith(("http://", "https://")):
+        raise SettingsError("KG_BASE_URI", f"{base!r} is not an http(s) URI", expected="e.g. https://data.example.org/")
+    return base if base.endswith("/") else base + "/"

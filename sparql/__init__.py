@@ -1,0 +1,1 @@
+"""SPARQL queries and protocol: named ``.rq`` queries, protocol handling, limits."""

@@ -1,0 +1,89 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import ManifestError
+from ingest.manifest import read_manifest
+
+
+def write(folder: Path, rows: list, name: str = "lectures.jsonl") -> Path:
+    (folder / "subs").mkdir(exist_ok=True)
+    (folder / "subs" / "a.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\n你好\n", encoding="utf-8")
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+    (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+GOOD = {"id": "a1", "title": "讲座", "subtitles": "subs/a.srt"}
+
+
+def test_reads_every_documented_field(tmp_path):
+    row = dict(GOOD, speakers=["王明远"], series="经典导读", date="2024-05-01", duration="PT12M30S",
+               video="https://lectures.example.org/v/a1.mp4", library="sh-lib", description="说明",
+               language="zh-Hans", encoding="GBK")
+    lectures, problems = read_manifest(write(tmp_path, [row]), "nlc")
+    assert problems == []
+    (lecture,) = lectures
+    assert lecture.speakers == ("王明远",) and lecture.duration == 750.0 and lecture.library == "sh-lib"
+    assert lecture.encoding == "gbk" and lecture.language == "zh-Hans" and lecture.source == "lectures.jsonl:1"
+    assert lecture.subtitles == (tmp_path / "subs" / "a.srt").resolve()
+
+
+def test_defaults_library_and_language(tmp_path):
+    (lecture,), _ = read_manifest(write(tmp_path, [GOOD]), "nlc")
+    assert (lecture.library, lecture.language, lecture.duration) == ("nlc", "zh", None)
+
+
+@pytest.mark.parametrize(
+    "row, field, expected",
+    [
+        ({"title": "x", "subtitles": "subs/a.srt"}, "'id': missing", "a non-empty string"),
+        (dict(GOOD, title=""), "'title': missing", "a non-empty string"),
+        (dict(GOOD, subtitles="subs/none.srt"), "does not exist", "an existing subtitle file"),
+        (dict(GOOD, subtitles="../../etc/passwd"), "outside the source folder", "relative to the manifest"),
+        (dict(GOOD, subtitles="/etc/passwd"), "outside the source folder", "relative to the manifest"),
+        (dict(GOOD, duration="long"), "'duration'", "ISO 8601"),
+        (dict(GOOD, date="01/05/2024"), "'date'", "ISO 8601"),
+        (dict(GOOD, speakers="王明远"), None, None),
+        (dict(GOOD, speakers=[1, 2]), "'speakers'", "a list of names"),
+        (dict(GOOD, video="javascript:alert(1)"), "'video'", "http(s) URL"),
+        (dict(GOOD, library="Bad Lib"), "'library'", "library id"),
+        (dict(GOOD, encoding="klingon"), "unknown encoding", "gb18030"),
+        (dict(GOOD, id="a/b"), "not a usable id", "without '/'"),
+        (dict(GOOD, title=["list"]), "'title': a list", "a string"),
+    ],
+)
+def test_bad_rows_are_reported_with_file_line_and_field(tmp_path, row, field, expected):
+    lectures, problems = read_manifest(write(tmp_path, [GOOD | {"id": "ok"}, row]), "nlc")
+    if field is None:  # accepted: a single name is a one-speaker list
+        assert len(lectures) == 2 and problems == []
+        return
+    assert [l.id for l in lectures] == ["ok"]
+    (problem,) = problems
+    assert isinstance(problem, ManifestError)
+    text = problem.describe()
+    assert "lectures.jsonl:line 2" in text and field in text and expected in text
+
+
+def test_invalid_json_and_duplicates(tmp_path):
+    lectures, problems = read_manifest(write(tmp_path, [GOOD, "{not json", GOOD, "[1]"]), "nlc")
+    assert len(lectures) == 1
+    messages = [p.describe() for p in problems]
+    assert "line 2" in messages[0] and "invalid JSON" in messages[0]
+    assert "line 3" in messages[1] and "duplicate id 'a1' (first at lectures.jsonl:1)" in messages[1]
+    assert "line 4" in messages[2] and "not an object" in messages[2]
+
+
+def test_csv_has_the_same_columns(tmp_path):
+    write(tmp_path, [], name="unused.jsonl")
+    (tmp_path / "lectures.csv").write_text(
+        "id,title,subtitles,speakers,duration\nc1,讲座,subs/a.srt,甲|乙,90\nc2,,subs/a.srt,,\n", encoding="utf-8")
+    lectures, problems = read_manifest(tmp_path, "nlc")
+    assert [(l.id, l.speakers, l.duration) for l in lectures] == [("c1", ("甲", "乙"), 90.0)]
+    assert "lectures.csv:line 3" in problems[0].describe()
+
+
+def test_no_manifest_is_a_clear_error(tmp_path):
+    with pytest.raises(ManifestError, match="no lecture manifest found.*lectures.jsonl or lectures.csv"):
+        read_manifest(tmp_path, "nlc")
