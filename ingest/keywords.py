@@ -41,6 +41,10 @@ PHRASE_TAGS = frozenset({"n", "ns", "nt", "nz", "nw", "vn", "j", "l", "x"})
 _WORDLIKE = re.compile(r"[\u3400-\u9fff]{2,}|[a-z][a-z0-9\-]{1,}")
 _NUMERIC = re.compile(r"[\d零一二三四五六七八九十百千万亿两几第]+[年月日号点个次岁位种代届期]?")
 MAX_PHRASE = 8
+# Segmentation leftovers of speech: a pronoun glued in front or a particle behind
+# (这一, 我能, 礼是, 书里); real terms rarely start or end so.
+_GLUED_FIRST = frozenset("这那我你他她它咱")
+_GLUED_LAST = frozenset("是的了着过么呢吗吧里")
 
 
 @dataclass
@@ -97,6 +101,8 @@ def _is_candidate(word: str, tag: str, stop: frozenset[str], vocabulary: frozens
     if word in vocabulary:
         return True
     if word in stop or tag not in NOUN_TAGS or _NUMERIC.fullmatch(word):
+        return False
+    if word[0] in _GLUED_FIRST or word[-1] in _GLUED_LAST:
         return False
     return _WORDLIKE.fullmatch(word) is not None
 

@@ -32,6 +32,7 @@ class Transcript:
     format: str  # "srt" | "vtt" | "txt"
     encoding: str  # codec name as Python spells it, e.g. "utf-8-sig", "gb18030"
     cues: tuple[Cue, ...]
+    notes: tuple[str, ...] = ()  # what the reader skipped or assumed, one line each
 
     @property
     def text(self) -> str:

@@ -7,16 +7,26 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 
-class Namespace(str):
-    """``SCHEMA.name`` → ``NamedNode('http://schema.org/name')``."""
+class Namespace:
+    """``SCHEMA.name`` → ``NamedNode('http://schema.org/name')``.
+
+    Not a ``str`` subclass on purpose: ``DCTERMS.title`` must be the term, not
+    ``str.title``.
+    """
+
+    def __init__(self, base: str) -> None:
+        self._base = base
+
+    def __str__(self) -> str:
+        return self._base
 
     def __getattr__(self, name: str) -> ox.NamedNode:
         if name.startswith("__"):
             raise AttributeError(name)
-        return _node(self + name)
+        return _node(self._base + name)
 
-    def __getitem__(self, name: str) -> ox.NamedNode:  # type: ignore[override]
-        return _node(self + name)
+    def __getitem__(self, name: str) -> ox.NamedNode:
+        return _node(self._base + name)
 
 
 @lru_cache(maxsize=4096)

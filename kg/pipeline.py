@@ -99,7 +99,8 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
     with clock("holdings"):
         holdings = _read_holdings_files(_holdings_files(request), report, progress)
     segmenter = Segmenter(_user_words(concepts, holdings), settings.lexicons)
-    matcher = KnowledgeMatcher(concepts + _speakable_classes(), segmenter)
+    minter = Minter(settings.base_uri)
+    matcher = KnowledgeMatcher(concepts + _speakable_classes(minter), segmenter)
     with clock("analyse"):
         analysed = _analyse_all(lectures, segmenter, matcher, settings.workers, report, progress)
     if request.strict and report.problems:
@@ -117,7 +118,6 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
     with clock("load"):
         fingerprint = _fingerprint(request, settings, lectures)
         when = _build_time(started)
-        minter = Minter(settings.base_uri)
         describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library)
         quads = graphs.quads(describer, settings, analyses, holdings, concepts, matches, _inputs(request, lectures), when)
         store_dir = StoreDirectory(settings.store)
@@ -206,10 +206,10 @@ def _user_words(concepts: list[Concept], holdings: list[Holding]) -> list[tuple[
     return sorted(words.items())
 
 
-def _speakable_classes() -> list[Concept]:
-    """CLC classes whose label can be looked for in speech (unique, short, plain)."""
+def _speakable_classes(minter: Minter) -> list[Concept]:
+    """CLC classes whose label can be looked for in speech (unique, short, plain), with minted IRIs."""
     table = classification.classes()
-    return [table[notation] for notation in classification.matchable_labels().values()]
+    return [graphs.clc_concept(minter, table[n]) for n in classification.matchable_labels().values()]
 
 
 # --- stage 4: per-lecture analysis, on every core -----------------------------------

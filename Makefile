@@ -1,0 +1,27 @@
+# Two commands: `make demo` (install, build the demo, summarise it) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo install test test-all build clean
+
+demo: $(STAMP)
+	$(BIN)/kg build data --store var/store
+	$(BIN)/kg info --store var/store
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The README's test command: the whole suite, real-data tests included when
+# ../shared/datasets is present (they skip with a reason otherwise).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf var .pytest_cache
