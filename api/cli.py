@@ -69,6 +69,10 @@ def _build(args: argparse.Namespace) -> int:
         return 1
     display.close()
     _print_problems(report.problems)
+    if report.notes:
+        print(f"notes ({len(report.notes)}; all in build.json):", file=sys.stderr)
+        for note in report.notes[:10]:
+            print(f"  {note}", file=sys.stderr)
     print(_summary_table(report))
     return 0
 

@@ -50,6 +50,8 @@ def lookup(notation: str) -> Concept | None:
     the nearest listed ancestor is the useful concept.
     """
     table = classes()
+    if notation.strip() in table:
+        return table[notation.strip()]
     candidate = normalise_notation(notation)
     while candidate:
         if candidate in table:

@@ -38,11 +38,18 @@ class InputError(Exception):
         self.expected = expected
         super().__init__(self.describe())
 
+    def __reduce__(self):  # picklable across worker processes, keyword arguments included
+        return _rebuild, (type(self), self.path, self.message, self.position, self.expected)
+
     def describe(self) -> str:
         """One line: ``file:position: message (expected: …)``."""
         where = str(self.path) + (f":{self.position}" if self.position else "")
         text = f"{where}: {self.message}"
         return f"{text} (expected: {self.expected})" if self.expected else text
+
+
+def _rebuild(kind: type, path: Path, message: str, position: str | None, expected: str | None) -> InputError:
+    return kind(path, message, position=position, expected=expected)
 
 
 class EncodingError(InputError):

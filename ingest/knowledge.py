@@ -78,13 +78,14 @@ class KnowledgeMatcher:
         if self._nlp is None or self._matcher is None:
             import spacy
             from spacy.matcher import PhraseMatcher
+            from spacy.tokens import Doc
 
             nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
             nlp.tokenizer.jieba_seg = self._segmenter.tokenizer  # our dictionary, not jieba's global one
             matcher = PhraseMatcher(nlp.vocab)
             by_concept: dict[str, list] = defaultdict(list)
-            for label, iri in self.labels().items():
-                by_concept[iri].append(nlp.make_doc(label))
+            for label, iri in self.labels().items():  # segmented like the text, so tokens align
+                by_concept[iri].append(Doc(nlp.vocab, words=self._segmenter.words(label)))
             for iri, patterns in sorted(by_concept.items()):
                 matcher.add(iri, patterns)
             self._nlp, self._matcher = nlp, matcher

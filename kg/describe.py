@@ -35,8 +35,13 @@ def _text(value: str, language: str | None = None) -> ox.Literal:
     return ox.Literal(value, language=language) if language else ox.Literal(value)
 
 
+def _number(value: float) -> str:
+    """Seconds or scores with at most three decimals, no trailing zeros: 0, 14.5, 0.125."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
 def _decimal(value: float) -> ox.Literal:
-    return ox.Literal(f"{value:.3f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value)}.0", datatype=XSD.decimal)
+    return ox.Literal(_number(value), datatype=XSD.decimal)
 
 
 def _integer(value: int) -> ox.Literal:
@@ -196,7 +201,7 @@ class Describer:
         for span in spans:
             iri = self.m.mention(library, lecture_id, concept.value, span.start)
             node, target, selector = ox.NamedNode(iri), ox.NamedNode(iri + "#target"), ox.NamedNode(iri + "#selector")
-            fragment = f"t={_decimal(span.start).value},{_decimal(span.end).value}"
+            fragment = f"t={_number(span.start)},{_number(span.end)}"
             yield Quad(node, RDF.type, self.kg("Mention"), graph)
             yield Quad(node, RDF.type, OA.Annotation, graph)
             yield Quad(node, OA.motivatedBy, OA.identifying, graph)

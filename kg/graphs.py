@@ -49,7 +49,7 @@ def used_classes(holdings: Iterable[Holding], matches: dict[str, tuple[str, ...]
     table = classification.classes()
     wanted = {n for n, c in table.items() if len(c.broader) == 0 or table.get(c.broader[0], c).broader == ()}
     notations = {n for h in holdings for n in h.clc}
-    notations |= {target[len(minter.clc("")):] for targets in matches.values() for target in targets
+    notations |= {minter.split(target)[1] for targets in matches.values() for target in targets
                   if target.startswith(minter.clc(""))}
     notations |= set(spoken)
     for notation in notations:
@@ -71,7 +71,7 @@ def quads(describer: Describer, settings: Settings, analyses: list[Analysis], ho
         for target in matches.get(concept.iri, ()):
             yield ox.Quad(ox.NamedNode(concept.iri), ox.NamedNode("http://www.w3.org/2004/02/skos/core#closeMatch"),
                           ox.NamedNode(target), vocabularies)
-    spoken = {p.concept[len(m.clc("")):] for a in analyses for p in a.knowledge_points if p.concept.startswith(m.clc(""))}
+    spoken = {m.split(p.concept)[1] for a in analyses for p in a.knowledge_points if p.concept.startswith(m.clc(""))}
     table = classification.classes()
     for notation in used_classes(holdings, matches, m, spoken):
         yield from describer.concept(clc_concept(m, table[notation]), vocabularies)

@@ -68,6 +68,7 @@ class BuildReport:
     store: Path
     build: Path | None = None
     problems: list[InputError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what readers skipped inside files that were built
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -100,7 +101,8 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
         holdings = _read_holdings_files(_holdings_files(request), report, progress)
     segmenter = Segmenter(_user_words(concepts, holdings), settings.lexicons)
     minter = Minter(settings.base_uri)
-    matcher = KnowledgeMatcher(concepts + _speakable_classes(minter), segmenter)
+    speakable = _speakable_classes(minter)
+    matcher = KnowledgeMatcher(concepts + speakable, segmenter)
     with clock("analyse"):
         analysed = _analyse_all(lectures, segmenter, matcher, settings.workers, report, progress)
     if request.strict and report.problems:
@@ -112,25 +114,26 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
         analyses = [replace(a, holdings=index.rank(_query(a, concepts), settings.holdings_per_lecture)) for a in analyses]
     with clock("relate"):
         titles = {h.id: h.title for h in holdings}
-        graph = build_graph(_facts(a, titles) for a in analyses)
+        broader = _broader_lookup(concepts + speakable, matches, minter)
+        graph = build_graph(_facts(a, titles, broader) for a in analyses)
         related = relate(graph, settings.related_per_lecture)
         analyses = [replace(a, related=related.get((a.lecture.library, a.lecture.id), ())) for a in analyses]
-    with clock("load"):
-        fingerprint = _fingerprint(request, settings, lectures)
-        when = _build_time(started)
-        describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library)
-        quads = graphs.quads(describer, settings, analyses, holdings, concepts, matches, _inputs(request, lectures), when)
-        store_dir = StoreDirectory(settings.store)
-        with store_dir.new_build(build_id(started)) as build_path:
+    fingerprint = _fingerprint(request, settings, lectures)
+    when = _build_time(started)
+    describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library)
+    store_dir = StoreDirectory(settings.store)
+    with store_dir.new_build(build_id(started)) as build_path:
+        with clock("load"):
+            quads = graphs.quads(describer, settings, analyses, holdings, concepts, matches, _inputs(request, lectures), when)
             store = ox.Store(str(store_dir.database(build_path)))
             store.bulk_extend(quads)
             store.flush()
             report.counts["triples"] = len(store)
             del store
-            report.build = build_path
-            _count(report, analyses, holdings)
-            store_dir.finish(build_path, _summary(report, request, settings, when, fingerprint))
-        store_dir.prune(settings.keep_builds)
+        report.build = build_path
+        _count(report, analyses, holdings)
+        store_dir.finish(build_path, _summary(report, request, settings, when, fingerprint))
+    store_dir.prune(settings.keep_builds)
     return report
 
 
@@ -243,6 +246,7 @@ def _analyse_all(lectures: list[Lecture], segmenter: Segmenter, matcher: Knowled
                 report.problems.append(outcome)
             else:
                 results.append(outcome)
+                report.notes += [f"{outcome.lecture.subtitles.name}: {note}" for note in outcome.transcript.notes]
             progress("analyse", done, len(lectures))
     finally:
         if pool:
@@ -293,10 +297,29 @@ def _query(analysis: Analysis, concepts: list[Concept]) -> list[QueryTerm]:
     return terms
 
 
-def _facts(analysis: Analysis, titles: dict[str, str]) -> LectureFacts:
+def _facts(analysis: Analysis, titles: dict[str, str], broader) -> LectureFacts:
     lecture = analysis.lecture
     return LectureFacts((lecture.library, lecture.id), analysis.keywords, analysis.knowledge_points,
-                        analysis.holdings, titles)
+                        analysis.holdings, titles, broader)
+
+
+def _broader_lookup(concepts: list[Concept], matches: dict[str, tuple[str, ...]], minter: Minter):
+    """concept IRI → its broader concepts and CLC close matches, as (IRI, label) pairs."""
+    known = {c.iri: c for c in concepts}
+    table, prefix = classification.classes(), minter.clc("")
+
+    def concept(iri: str) -> Concept | None:
+        if iri in known:
+            return known[iri]
+        notation = minter.split(iri)[1] if iri.startswith(prefix) else None
+        return graphs.clc_concept(minter, table[notation]) if notation in table else None
+
+    def broader(iri: str) -> list[tuple[str, str]]:
+        found = concept(iri)
+        targets = (found.broader if found else ()) + matches.get(iri, ())
+        return [(t, c.label()) for t in targets if (c := concept(t))]
+
+    return broader
 
 
 # --- provenance and summary -------------------------------------------------------------
@@ -372,5 +395,6 @@ def _summary(report: BuildReport, request: BuildInput, settings: Settings, when:
         "counts": report.counts,
         "seconds": report.seconds,
         "problems": [p.describe() for p in report.problems],
+        "notes": report.notes,
         "parameters": _parameters(settings),
     }

@@ -1,8 +1,11 @@
 """Related lectures, from a networkx graph of lectures, concepts and holdings.
 
 Lectures connect to their keywords (edge weight = keyword weight), knowledge
-points (0.5 + 0.1 per mention, at most 1) and suggested holdings (half the
-link score). Two lectures are related through what they share: each
+points (0.5 + 0.1 per mention, at most 1), the broader concepts of those
+knowledge points (thesaurus ``skos:broader``, ``skos:closeMatch`` into the CLC
+and the CLC hierarchy: half the weight per step, two steps at most — so a
+lecture on 红楼梦 and one on 唐诗 meet at 中国文学 even when they share no
+word) and suggested holdings (half the link score). Two lectures are related through what they share: each
 lecture is a vector over its neighbours, weighted by ``w · idf`` where idf =
 ln(1 + N / lectures-sharing-the-node); the relation score is the cosine of
 the two vectors, and the shared nodes, strongest contribution first, are the
@@ -14,13 +17,16 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import networkx as nx
 
 from ingest.records import HoldingLink, Keyword, KnowledgePoint, Relation
 
 LectureKey = tuple[str, str]  # (library, lecture id)
+
+
+BROADER_STEPS = 2
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,17 @@ class LectureFacts:
     knowledge_points: tuple[KnowledgePoint, ...]
     holdings: tuple[HoldingLink, ...]
     holding_titles: dict[str, str]
+    broader: Callable[[str], Iterable[tuple[str, str]]] = lambda iri: ()  # concept → (broader IRI, label)
+
+
+def ancestors(iri: str, broader: Callable[[str], Iterable[tuple[str, str]]], steps: int = BROADER_STEPS) -> dict[str, tuple[str, int]]:
+    """Broader concepts within ``steps`` steps: IRI → (label, steps away)."""
+    found: dict[str, tuple[str, int]] = {}
+    frontier = [iri]
+    for step in range(1, steps + 1):
+        frontier = [b for node in frontier for b, label in broader(node)
+                    if b != iri and b not in found and not found.setdefault(b, (label, step)) is None]
+    return found
 
 
 def build_graph(lectures: Iterable[LectureFacts]) -> nx.Graph:
@@ -40,7 +57,10 @@ def build_graph(lectures: Iterable[LectureFacts]) -> nx.Graph:
         for keyword in facts.keywords:
             _link(graph, facts.key, ("keyword", keyword.key), keyword.label, keyword.weight)
         for point in facts.knowledge_points:
-            _link(graph, facts.key, ("concept", point.concept), point.label, min(1.0, 0.5 + 0.1 * len(point.spans)))
+            weight = min(1.0, 0.5 + 0.1 * len(point.spans))
+            _link(graph, facts.key, ("concept", point.concept), point.label, weight)
+            for iri, (label, steps) in ancestors(point.concept, facts.broader).items():
+                _link(graph, facts.key, ("concept", iri), label, weight * 0.5 ** steps)
         for link in facts.holdings:
             _link(graph, facts.key, ("holding", link.holding), facts.holding_titles.get(link.holding, link.holding), link.score / 2)
     return graph

@@ -87,3 +87,11 @@ def test_csv_has_the_same_columns(tmp_path):
 def test_no_manifest_is_a_clear_error(tmp_path):
     with pytest.raises(ManifestError, match="no lecture manifest found.*lectures.jsonl or lectures.csv"):
         read_manifest(tmp_path, "nlc")
+
+
+def test_input_errors_survive_pickling_between_processes():
+    import pickle
+
+    error = ManifestError("a.jsonl", "field 'id': missing", position="line 3", expected="a non-empty string")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is ManifestError and copy.describe() == error.describe() == str(copy)
