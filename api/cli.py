@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Sequence
 
 from ingest.errors import InputError
-from kg.pipeline import BuildInput, BuildRefused, build
 from kg.settings import Settings
 from kg.store import StoreError
 
@@ -42,6 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--strict", action="store_true", help="refuse the whole build if any input has a problem")
     b.add_argument("--quiet", action="store_true", help="no progress display")
 
+    s = commands.add_parser("serve", help="serve the current build: SPARQL, URIs, pages, dumps, API",
+                            epilog="example:\n  kg serve --store var/store --port 8000\n  KG_QUERY_TIMEOUT=10 kg serve --workers 2",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("--store", type=Path, help="store directory (KG_STORE, default var/store)")
+    s.add_argument("--host", help="address to listen on (KG_HOST, default 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (KG_PORT, default 8000)")
+    s.add_argument("--workers", type=int, help="server processes (KG_SERVER_WORKERS, default 1)")
+    s.add_argument("--base-uri", help="base of the URIs being served (KG_BASE_URI)")
+
     i = commands.add_parser("info", help="summarise the current build of a store",
                             epilog="example:\n  kg info --store var/store", formatter_class=argparse.RawDescriptionHelpFormatter)
     i.add_argument("--store", type=Path, help="store directory (KG_STORE, default var/store)")
@@ -50,13 +58,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "serve":
+            return _serve(args)
         return _info(args)
     except (InputError, StoreError) as error:
         print(f"kg: error: {error}", file=sys.stderr)
         return 2
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    settings = Settings.from_env(store=args.store, host=args.host, port=args.port,
+                                 server_workers=args.workers, base_uri=args.base_uri)
+    from kg.store import StoreDirectory
+
+    StoreDirectory(settings.store).summary()  # fail fast, with the usual message, when nothing is built
+    os.environ.update(KG_STORE=str(settings.store), KG_BASE_URI=settings.base_uri)  # for worker processes
+    uvicorn.run("api.app:create_app_from_env", factory=True, host=settings.host, port=settings.port,
+                workers=settings.server_workers, log_level="info", server_header=False,
+                limit_concurrency=512, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
+    from kg.pipeline import BuildInput, BuildRefused, build
+
     settings = Settings.from_env(store=args.store, base_uri=args.base_uri, workers=args.workers)
     request = BuildInput(args.source, tuple(args.holdings), tuple(args.vocab), args.strict)
     display = _Progress(quiet=args.quiet)

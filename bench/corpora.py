@@ -56,22 +56,19 @@ def ted_topics(datasets: Path = SHARED) -> dict[str, set[str]]:
 
 
 def pie_source(out: Path, datasets: Path = SHARED, limit: int | None = None) -> Path:
-    """The podcast SRT files, copied into the source folder (manifest paths must stay inside it)."""
-    out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for number, line in enumerate((datasets / "pie_podcast_asr" / "index.jsonl").read_text(encoding="utf-8").splitlines()):
-        if limit is not None and number >= limit:
-            break
+    """Every SRT file of the podcast corpus (225), titled from ``index.jsonl`` where it lists them."""
+    folder = datasets / "pie_podcast_asr"
+    titles = {}
+    for line in (folder / "index.jsonl").read_text(encoding="utf-8").splitlines():
         episode = json.loads(line)
-        source = datasets / "pie_podcast_asr" / episode["srt_file"]
-        if not source.is_file():
-            continue
-        link = out / "subtitles" / source.name
-        link.parent.mkdir(exist_ok=True)
-        if not link.exists():
-            link.write_bytes(source.read_bytes())
-        rows.append({"id": source.name.split(".")[0], "title": episode["title"], "series": "PIE 播客",
-                     "subtitles": f"subtitles/{source.name}", "library": "pie"})
+        if episode.get("srt_file"):
+            titles[Path(episode["srt_file"]).name] = episode["title"]
+    (out / "subtitles").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for source in sorted((folder / "srt").glob("*.srt"))[:limit]:
+        (out / "subtitles" / source.name).write_bytes(source.read_bytes())
+        rows.append({"id": source.name.split(".")[0], "title": titles.get(source.name, source.name.split(".")[0]),
+                     "series": "PIE 播客", "subtitles": f"subtitles/{source.name}", "library": "pie"})
     _write_manifest(out, rows)
     return out
 

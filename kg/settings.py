@@ -30,6 +30,16 @@ class Settings:
     lexicons: tuple[Path, ...] = ()  # extra jieba user dictionaries (e.g. THUOCL files)
     workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
     keep_builds: int = 2  # finished builds kept beside the current one
+    # --- serving ---
+    host: str = "127.0.0.1"
+    port: int = 8000
+    server_workers: int = 1  # uvicorn worker processes over the same read-only store
+    dumps: Path = Path("var/dumps")  # where `kg dump` writes and /dumps/ serves from
+    query_timeout: float = 30.0  # seconds; a SPARQL query running longer is stopped
+    result_limit: int = 100_000  # rows (SELECT) or triples (CONSTRUCT/DESCRIBE) per SPARQL answer
+    query_size_limit: int = 64_000  # bytes of query text
+    service_allowlist: tuple[str, ...] = ()  # SPARQL endpoints SERVICE may call; empty = SERVICE refused
+    license: str = "https://creativecommons.org/publicdomain/zero/1.0/"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -53,6 +63,10 @@ def _convert(name: str, raw: str, kind: Any) -> Any:
     try:
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind.startswith("tuple[str"):
+            return tuple(p for p in raw.split() if p)
         if kind == "Path":
             return Path(raw)
         if kind.startswith("tuple[Path"):

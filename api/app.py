@@ -1,0 +1,66 @@
+"""The FastAPI application: the doors onto one dataset.
+
+Routers, each in its own module:
+
+- ``api.home``       ``/`` home page (and ``/index.json``), ``/healthz``
+- ``api.sparql_door`` ``/sparql`` (SPARQL 1.1 Protocol, service description, query page)
+- ``api.resources``  every URI under the base dereferences: 303 → ``.html`` ``.ttl`` ``.jsonld`` ``.nt`` ``.rdf``
+- ``api.dumps``      ``/dumps/`` and ``/.well-known/void``
+
+Starting the app imports neither jieba nor spaCy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from kg import __version__
+from kg.dataset import Dataset
+from kg.settings import Settings
+from kg.uris import Minter
+
+STATIC = Path(__file__).parent / "static"
+ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.resources")  # resources last: it catches the URI space
+
+
+def create_app(settings: Settings | None = None, dataset: Dataset | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="opencourse-kg",
+        version=__version__,
+        description="Public-lecture metadata as linked data: SPARQL, dereferenceable URIs, dumps and a JSON API.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.dataset = dataset or Dataset(settings.store)
+    app.state.minter = Minter(settings.base_uri)
+    errors.install(app)
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
+        expose_headers=["Link", "Location", "Content-Location", "ETag", "Last-Modified", "Vary", "X-Result-Limit",
+                        "X-Query-Timeout"],
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for name in ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
+            logging.getLogger("kg.server").warning("router %s not installed", name)
+            continue
+        app.include_router(module.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and worker processes: settings from ``KG_*``."""
+    return create_app(Settings.from_env())
