@@ -1,4 +1,4 @@
-# Two commands: `make demo` (install, build the demo, summarise it) and `make test`.
+# Two commands: `make demo` (install, build the demo corpus, serve it) and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 demo: $(STAMP)
 	$(BIN)/kg build data --store var/store
-	$(BIN)/kg info --store var/store
+	$(BIN)/kg serve --store var/store --host 127.0.0.1 --port 8000
 
 install: $(STAMP)
 

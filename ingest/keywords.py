@@ -75,7 +75,6 @@ def fold_aligned(text: str) -> str:
 def count_terms(cues: tuple[Cue, ...], segmenter: Segmenter, vocabulary: frozenset[str] = frozenset()) -> TermCounts:
     """Pass 1: candidate terms of one lecture and the cues they occur in."""
     counts = TermCounts()
-    stop = stopwords()
     for index, cue in enumerate(cues):
         folded = fold_aligned(cue.text)
         aligned = len(folded) == len(cue.text)
@@ -85,7 +84,7 @@ def count_terms(cues: tuple[Cue, ...], segmenter: Segmenter, vocabulary: frozens
             offset = start + len(word)
             words.append(word)
             surface = cue.text[start:offset] if aligned else word
-            if _is_candidate(word, tag, stop, vocabulary):
+            if _is_candidate(word, tag, vocabulary):
                 counts.add(word, surface, index)
                 if previous and tag in PHRASE_TAGS and previous[1] in PHRASE_TAGS and previous[2] == start:
                     _add_phrase(counts, previous, (word, surface), index)
@@ -97,10 +96,14 @@ def count_terms(cues: tuple[Cue, ...], segmenter: Segmenter, vocabulary: frozens
     return counts
 
 
-def _is_candidate(word: str, tag: str, stop: frozenset[str], vocabulary: frozenset[str]) -> bool:
-    if word in vocabulary:
-        return True
-    if word in stop or tag not in NOUN_TAGS or _NUMERIC.fullmatch(word):
+def _is_candidate(word: str, tag: str, vocabulary: frozenset[str]) -> bool:
+    return word in vocabulary or _is_plain_candidate(word, tag)
+
+
+@lru_cache(maxsize=500_000)
+def _is_plain_candidate(word: str, tag: str) -> bool:
+    """A noun-like word that is not a stopword, a number or a segmentation leftover."""
+    if word in stopwords() or tag not in NOUN_TAGS or _NUMERIC.fullmatch(word):
         return False
     if word[0] in _GLUED_FIRST or word[-1] in _GLUED_LAST:
         return False
