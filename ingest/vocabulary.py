@@ -45,10 +45,16 @@ def read_vocabulary(path: Path, base: str) -> list[Concept]:
     return sorted(concepts, key=lambda c: c.iri)
 
 
-def _parse(path: Path, base: str) -> list[tuple[str, str, ox.Term]]:
-    fmt = _FORMATS.get(path.suffix.lower())
+def rdf_format(path: Path) -> ox.RdfFormat:
+    """The RDF syntax of a vocabulary file, by extension. Raises VocabularyError."""
+    fmt = _FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
-        raise VocabularyError(path, f"unknown RDF file type {path.suffix!r}", expected=", ".join(sorted(_FORMATS)))
+        raise VocabularyError(path, f"unknown RDF file type {Path(path).suffix!r}", expected=", ".join(sorted(_FORMATS)))
+    return fmt
+
+
+def _parse(path: Path, base: str) -> list[tuple[str, str, ox.Term]]:
+    fmt = rdf_format(path)
     try:
         with path.open("rb") as data:
             return [

@@ -37,6 +37,16 @@ def ontology(minter: Minter) -> Iterator[ox.Quad]:
         yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
 
 
+def vocabulary_files(paths: Iterable, base: str, graph: ox.NamedNode) -> Iterator[ox.Quad]:
+    """Every triple of the given SKOS files as they are (schemes, definitions, related, …)."""
+    from ingest.vocabulary import rdf_format
+
+    for path in paths:
+        with open(path, "rb") as data:
+            for triple in ox.parse(data, rdf_format(path), base_iri=base):
+                yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+
+
 def clc_concept(minter: Minter, concept: Concept) -> Concept:
     """A CLC class record (notation as ``iri``) with our minted IRIs."""
     return replace(concept, iri=minter.clc(concept.iri), scheme=minter.scheme("clc"),
@@ -60,17 +70,13 @@ def used_classes(holdings: Iterable[Holding], matches: dict[str, tuple[str, ...]
 
 
 def quads(describer: Describer, settings: Settings, analyses: list[Analysis], holdings: list[Holding],
-          concepts: list[Concept], matches: dict[str, tuple[str, ...]], inputs: list[tuple[str, str]],
+          vocabulary_paths: list, matches: dict[str, tuple[str, ...]], inputs: list[tuple[str, str]],
           when: tuple[float, float]) -> Iterator[ox.Quad]:
     m = describer.m
     vocabularies = ox.NamedNode(m.graph("vocabularies"))
     yield from ontology(m)
     yield from describer.schemes(vocabularies)
-    for concept in concepts:
-        yield from describer.concept(concept, vocabularies)
-        for target in matches.get(concept.iri, ()):
-            yield ox.Quad(ox.NamedNode(concept.iri), ox.NamedNode("http://www.w3.org/2004/02/skos/core#closeMatch"),
-                          ox.NamedNode(target), vocabularies)
+    yield from vocabulary_files(vocabulary_paths, m.base, vocabularies)
     spoken = {m.split(p.concept)[1] for a in analyses for p in a.knowledge_points if p.concept.startswith(m.clc(""))}
     table = classification.classes()
     for notation in used_classes(holdings, matches, m, spoken):

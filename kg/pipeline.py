@@ -96,7 +96,8 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
         report.problems += problems
         lectures.sort(key=lambda lecture: (lecture.library, lecture.id))
     with clock("vocabulary"):
-        concepts, matches = _read_vocabularies(_vocabulary_files(request), settings.base_uri, report)
+        vocabulary_paths = _vocabulary_files(request)
+        concepts, matches, vocabulary_paths = _read_vocabularies(vocabulary_paths, settings.base_uri, report)
     with clock("holdings"):
         holdings = _read_holdings_files(_holdings_files(request), report, progress)
     segmenter = Segmenter(_user_words(concepts, holdings), settings.lexicons)
@@ -124,7 +125,7 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
     store_dir = StoreDirectory(settings.store)
     with store_dir.new_build(build_id(started)) as build_path:
         with clock("load"):
-            quads = graphs.quads(describer, settings, analyses, holdings, concepts, matches, _inputs(request, lectures), when)
+            quads = graphs.quads(describer, settings, analyses, holdings, vocabulary_paths, matches, _inputs(request, lectures), when)
             store = ox.Store(str(store_dir.database(build_path)))
             store.bulk_extend(quads)
             store.flush()
@@ -170,16 +171,19 @@ def _holdings_files(request: BuildInput) -> list[Path]:
     return found + list(request.holdings)
 
 
-def _read_vocabularies(paths: list[Path], base: str, report: BuildReport) -> tuple[list[Concept], dict[str, tuple[str, ...]]]:
+def _read_vocabularies(paths: list[Path], base: str, report: BuildReport) -> tuple[list[Concept], dict[str, tuple[str, ...]], list[Path]]:
+    """Concepts and close matches of every readable file, and the files that were readable."""
     concepts: list[Concept] = []
     matches: dict[str, tuple[str, ...]] = {}
+    readable = []
     for path in paths:
         try:
             concepts += read_vocabulary(path, base)
             matches.update(close_matches(path, base))
+            readable.append(path)
         except InputError as error:
             report.problems.append(error)
-    return concepts, matches
+    return concepts, matches, readable
 
 
 def _read_holdings_files(paths: list[Path], report: BuildReport, progress: Progress) -> list[Holding]:
