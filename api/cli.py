@@ -49,6 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--port", type=int, help="port (KG_PORT, default 8000)")
     s.add_argument("--workers", type=int, help="server processes (KG_SERVER_WORKERS, default 1)")
     s.add_argument("--base-uri", help="base of the URIs being served (KG_BASE_URI)")
+    s.add_argument("--dumps", type=Path, help="dump directory to serve at /dumps/ (KG_DUMPS, default var/dumps)")
+
+    d = commands.add_parser("dump", help="write the current build as downloadable files and their VoID description",
+                            epilog="example:\n  kg dump --store var/store --out var/dumps\n\n"
+                                   "writes DIR/releases/<id>/ and then points DIR/current at it; 'kg serve' with\n"
+                                   "KG_DUMPS=DIR serves the files at /dumps/ and describes them at /.well-known/void",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("--store", type=Path, help="store directory (KG_STORE, default var/store)")
+    d.add_argument("--out", type=Path, help="dump directory (KG_DUMPS, default var/dumps)")
+    d.add_argument("--quiet", action="store_true", help="no progress display")
 
     i = commands.add_parser("info", help="summarise the current build of a store",
                             epilog="example:\n  kg info --store var/store", formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -60,9 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "dump":
+            return _dump(args)
         return _info(args)
     except (InputError, StoreError) as error:
         print(f"kg: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # disk full, permissions: the store being served is untouched
+        print(f"kg: error: {error.filename or ''}: {error.strerror}", file=sys.stderr)
         return 2
 
 
@@ -72,14 +87,29 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = Settings.from_env(store=args.store, host=args.host, port=args.port,
-                                 server_workers=args.workers, base_uri=args.base_uri)
+                                 server_workers=args.workers, base_uri=args.base_uri, dumps=args.dumps)
     from kg.store import StoreDirectory
 
     StoreDirectory(settings.store).summary()  # fail fast, with the usual message, when nothing is built
-    os.environ.update(KG_STORE=str(settings.store), KG_BASE_URI=settings.base_uri)  # for worker processes
+    os.environ.update(KG_STORE=str(settings.store), KG_BASE_URI=settings.base_uri,
+                      KG_DUMPS=str(settings.dumps))  # for worker processes
     uvicorn.run("api.app:create_app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.server_workers, log_level="info", server_header=False,
                 limit_concurrency=512, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
+    return 0
+
+
+def _dump(args: argparse.Namespace) -> int:
+    from kg.dump import run_dump
+
+    settings = Settings.from_env(store=args.store, dumps=args.out)
+    display = _Progress(quiet=args.quiet)
+    report = run_dump(settings.store, settings.dumps, settings, display)
+    display.close()
+    stamp = report.manifest.stamp
+    print(f"dumped build {stamp.build} (fingerprint {stamp.fingerprint}) to {report.release} in {report.seconds:.1f} s")
+    for entry in report.manifest.files:
+        print(f"  {entry.name:<34}{entry.bytes:>14,} bytes{entry.triples:>12,} triples")
     return 0
 
 

@@ -14,7 +14,8 @@ series                   text
 date                     ISO 8601 date or date-time (``2024-05-01``)
 duration                 seconds (number) or ISO 8601 duration (``PT1H2M30S``)
 video                    http(s) URL
-library                  library id ``[a-z0-9][a-z0-9_-]*``; default from settings
+library                  library id ``[a-z0-9][a-z0-9_-]*`` (not ``vocabularies`` or
+                         ``meta``: shared graphs); default from settings
 description              text
 language                 BCP 47 tag, default ``zh``
 encoding                 codec name overriding detection (``gb18030``, ``big5``…)
@@ -43,7 +44,7 @@ FIELDS = (
     "id", "title", "speakers", "series", "date", "duration", "video", "subtitles",
     "library", "description", "language", "encoding",
 )
-_LIBRARY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_LIBRARY = re.compile(r"(?!(?:vocabularies|meta)$)[a-z0-9][a-z0-9_-]{0,63}")  # graph names taken by shared graphs
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _DURATION = re.compile(
     r"P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?"
@@ -127,7 +128,8 @@ def lecture_from_row(row: dict[str, Any] | ManifestError, path: Path, line: int,
         id=lecture_id,
         title=field.text("title", required=True),
         subtitles=_subtitle_path(field, path),
-        library=field.pattern("library", _LIBRARY, "a library id like 'nlc' or 'sh-lib'") or default_library,
+        library=field.pattern("library", _LIBRARY, "a library id like 'nlc' or 'sh-lib' (not 'vocabularies' or 'meta')")
+        or default_library,
         speakers=field.names("speakers"),
         series=field.text("series"),
         date=field.date("date"),

@@ -395,7 +395,7 @@ def _summary(report: BuildReport, request: BuildInput, settings: Settings, when:
         "base_uri": settings.base_uri,
         "source": str(request.source),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when[0])),
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time())),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when[1])),
         "counts": report.counts,
         "seconds": report.seconds,
         "problems": [p.describe() for p in report.problems],

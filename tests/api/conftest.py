@@ -70,7 +70,8 @@ def start_server(store: Path, port: int, log: Path, **env: str) -> LiveServer:
 def live_server(demo_store, tmp_path_factory) -> LiveServer:
     """The demo store served by a real ``kg serve`` process (query timeout 5 s for the tests)."""
     port = int((demo_store / "port").read_text())
-    server = start_server(demo_store, port, tmp_path_factory.mktemp("log") / "serve.log", KG_QUERY_TIMEOUT="5")
+    server = start_server(demo_store, port, tmp_path_factory.mktemp("log") / "serve.log", KG_QUERY_TIMEOUT="5",
+                          KG_DUMPS=str(tmp_path_factory.mktemp("dumps")))
     yield server
     server.process.terminate()
     server.process.wait(10)

@@ -49,6 +49,7 @@ def test_defaults_library_and_language(tmp_path):
         (dict(GOOD, speakers=[1, 2]), "'speakers'", "a list of names"),
         (dict(GOOD, video="javascript:alert(1)"), "'video'", "http(s) URL"),
         (dict(GOOD, library="Bad Lib"), "'library'", "library id"),
+        (dict(GOOD, library="meta"), "'library'", "not 'vocabularies' or 'meta'"),
         (dict(GOOD, encoding="klingon"), "unknown encoding", "gb18030"),
         (dict(GOOD, id="a/b"), "not a usable id", "without '/'"),
         (dict(GOOD, title=["list"]), "'title': a list", "a string"),
