@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml api/static/package-lock.json | cksum | cut -d' ' -f1)
 
 .PHONY: demo install test test-all build clean
 
@@ -12,10 +12,14 @@ demo: $(STAMP)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml api/static/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	@# YASGUI for the /sparql page, from npm into api/static/node_modules (served locally, no CDN).
+	@# Without npm the page falls back to a plain form.
+	command -v npm >/dev/null && npm ci --prefix api/static --ignore-scripts --no-audit --no-fund --silent \
+		|| echo "npm not found: /sparql shows a plain query form"
 	touch $(STAMP)
 
 # The README's test command: the whole suite, real-data tests included when

@@ -13,7 +13,6 @@ Starting the app imports neither jieba nor spaCy.
 from __future__ import annotations
 
 import importlib
-import logging
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -46,18 +45,11 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
         expose_headers=["Link", "Location", "Content-Location", "ETag", "Last-Modified", "Vary", "X-Result-Limit",
-                        "X-Query-Timeout"],
+                        "X-Result-Count", "X-Query-Timeout", "X-Query-Size-Limit"],
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as missing:
-            if missing.name != name:
-                raise
-            logging.getLogger("kg.server").warning("router %s not installed", name)
-            continue
-        app.include_router(module.router)
+        app.include_router(importlib.import_module(name).router)
     return app
 
 

@@ -36,6 +36,7 @@ class Settings:
     server_workers: int = 1  # uvicorn worker processes over the same read-only store
     dumps: Path = Path("var/dumps")  # where `kg dump` writes and /dumps/ serves from
     query_timeout: float = 30.0  # seconds; a SPARQL query running longer is stopped
+    query_workers: int = field(default_factory=lambda: max(2, min(4, os.cpu_count() or 1)))  # SPARQL worker processes per server process
     result_limit: int = 100_000  # rows (SELECT) or triples (CONSTRUCT/DESCRIBE) per SPARQL answer
     query_size_limit: int = 64_000  # bytes of query text
     service_allowlist: tuple[str, ...] = ()  # SPARQL endpoints SERVICE may call; empty = SERVICE refused

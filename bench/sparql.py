@@ -1,0 +1,172 @@
+"""Requests per second of our ``/sparql`` beside ``oxigraph serve-read-only`` on the same store.
+
+    python -m bench.sparql [--store var/store] [--seconds 5] [--concurrency 1 8]
+
+Both servers open the same database (our current build's ``oxigraph/``
+folder, read-only; Oxigraph with ``--union-default-graph`` so both answer the
+same queries the same way). In one run, for three named queries
+(``bench/queries/sparql_*.rq``: a point lookup of one lecture's properties, a
+two-hop join lecture → holding link → holding title, an aggregate count of
+keywords per library) at each concurrency, each server gets a bounded time
+(``--seconds``) of back-to-back GET requests from ``concurrency`` clients
+sharing one ``httpx.AsyncClient``; answers are checked to be the same rows
+first. Prints requests/s for both and ours/oxigraph, and writes
+``bench/results/sparql.json``.
+
+Needs the ``oxigraph`` CLI (``pip install -e '.[bench]'``). Builds the demo
+into ``--store`` first when it holds no build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ("sparql_point_lookup", "sparql_two_hop", "sparql_keywords_per_library")
+ACCEPT = {"Accept": "application/sparql-results+json"}
+
+
+def query_text(name: str, base: str) -> str:
+    """The named bench query with a ``BASE`` line for the store's base URI (a validated IRI)."""
+    return f"BASE {ox.NamedNode(base)}\n" + (ROOT / "bench" / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited with status {process.returncode}")
+        try:
+            if httpx.get(url, params={"query": "ASK {}"}, headers=ACCEPT, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not start")
+
+
+def start_ours(store: Path, base: str, port: int, log: Path) -> subprocess.Popen:
+    env = dict(os.environ, KG_BASE_URI=base, KG_QUERY_TIMEOUT="30")
+    with log.open("w") as out:
+        return subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def start_oxigraph(database: Path, port: int, log: Path) -> subprocess.Popen:
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(binary).exists():
+        raise SystemExit("the oxigraph CLI is not installed: pip install -e '.[bench]'")
+    with log.open("w") as out:
+        return subprocess.Popen([binary, "serve-read-only", "--location", str(database), "--bind",
+                                 f"127.0.0.1:{port}", "--union-default-graph"], stdout=out, stderr=subprocess.STDOUT)
+
+
+async def measure(url: str, query: str, concurrency: int, seconds: float) -> float:
+    """Completed requests per second over ``seconds`` with ``concurrency`` clients in a loop."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        for _ in range(3):  # warm up: connections, caches
+            (await client.get(url, params={"query": query}, headers=ACCEPT)).raise_for_status()
+        done = 0
+        deadline = time.perf_counter() + seconds
+
+        async def loop() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                response = await client.get(url, params={"query": query}, headers=ACCEPT)
+                response.raise_for_status()
+                done += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(loop() for _ in range(concurrency)))
+        return done / (time.perf_counter() - started)
+
+
+def rows(url: str, query: str) -> list:
+    bindings = httpx.get(url, params={"query": query}, headers=ACCEPT, timeout=60).json()["results"]["bindings"]
+    return sorted(json.dumps(b, sort_keys=True) for b in bindings)
+
+
+def ensure_store(store: Path) -> dict:
+    summary = store / "current" / "build.json"
+    if not summary.is_file():
+        print(f"no build in {store}: building the demo first", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "api.cli", "build", "data", "--store", str(store), "--quiet"],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return json.loads(summary.read_text(encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", type=Path, default=ROOT / "var" / "store")
+    parser.add_argument("--seconds", type=float, default=5.0, help="time per measurement (default 5)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sparql.json")
+    args = parser.parse_args(argv)
+
+    summary = ensure_store(args.store)
+    build = (args.store / "current").resolve()
+    logs = args.out.parent
+    logs.mkdir(parents=True, exist_ok=True)
+    ours_port, oxigraph_port = free_port(), free_port()
+    base = summary["base_uri"]
+    ours = start_ours(args.store, base, ours_port, logs / "sparql-ours.log.tmp")
+    oxigraph = start_oxigraph(build / "oxigraph", oxigraph_port, logs / "sparql-oxigraph.log.tmp")
+    endpoints = {"ours": f"http://127.0.0.1:{ours_port}/sparql", "oxigraph": f"http://127.0.0.1:{oxigraph_port}/query"}
+    try:
+        wait_until_up(endpoints["ours"], ours, "kg serve")
+        wait_until_up(endpoints["oxigraph"], oxigraph, "oxigraph serve-read-only")
+        results = []
+        print(f"{'query':<30}{'clients':>8}{'ours req/s':>12}{'oxigraph req/s':>16}{'ours/oxigraph':>15}")
+        for name in QUERIES:
+            query = query_text(name, base)
+            same = rows(endpoints["ours"], query)
+            if same != rows(endpoints["oxigraph"], query) or not same:
+                raise SystemExit(f"{name}: the two servers answer differently (or nothing)")
+            for concurrency in args.concurrency:
+                rate = {who: asyncio.run(measure(url, query, concurrency, args.seconds)) for who, url in endpoints.items()}
+                ratio = rate["ours"] / rate["oxigraph"]
+                results.append({"query": name, "rows": len(same), "concurrency": concurrency,
+                                "ours_rps": round(rate["ours"], 1), "oxigraph_rps": round(rate["oxigraph"], 1),
+                                "ratio": round(ratio, 3)})
+                print(f"{name:<30}{concurrency:>8}{rate['ours']:>12.1f}{rate['oxigraph']:>16.1f}{ratio:>15.2f}")
+    finally:
+        for process in (ours, oxigraph):
+            process.terminate()
+            process.wait(10)
+    from kg.settings import Settings
+
+    report = {
+        "what": "GET /sparql (ours) vs oxigraph serve-read-only --union-default-graph, same read-only database",
+        "store": str(build), "triples": summary.get("counts", {}).get("triples"),
+        "seconds_per_measurement": args.seconds, "cpus": os.cpu_count(), "python": platform.python_version(),
+        "pyoxigraph": ox.__version__ if hasattr(ox, "__version__") else None,
+        "query_workers": Settings.from_env().query_workers, "results": results,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
