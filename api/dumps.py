@@ -46,6 +46,7 @@ from api.templating import templates
 from kg import void
 from kg.distribution import MANIFEST, VOID, BuildStamp, DumpDirectory, DumpError, DumpFile, NotPublished
 from kg.store import StoreError
+from sparql.media import parse_accept, quality
 
 router = APIRouter(tags=["dumps"])
 
@@ -216,37 +217,13 @@ def negotiate(accept: str) -> ox.RdfFormat | None:
     """
     if not accept.strip():
         return SYNTAXES[0]
-    ranges = [_range(item) for item in accept.split(",") if item.strip()]
+    ranges = parse_accept(accept)
     best, best_q = None, 0.0
     for syntax in SYNTAXES:
-        names = {syntax.media_type} | {alias for alias, s in ALIASES.items() if s is syntax}
-        matches = [(specificity, q) for media, q in ranges for name in names
-                   if (specificity := _specificity(media, name)) is not None]
-        q = max(matches)[1] if matches else 0.0
+        q = quality(syntax.media_type, ranges, [alias for alias, s in ALIASES.items() if s is syntax])
         if q > best_q:
             best, best_q = syntax, q
     return best
-
-
-def _range(item: str) -> tuple[str, float]:
-    media, *parameters = (part.strip() for part in item.split(";"))
-    q = 1.0
-    for parameter in parameters:
-        key, _, value = parameter.partition("=")
-        if key.strip().lower() == "q":
-            try:
-                q = max(0.0, min(1.0, float(value)))
-            except ValueError:
-                q = 0.0
-    return media.lower(), q
-
-
-def _specificity(media: str, name: str) -> int | None:
-    if media == name:
-        return 2
-    if media.endswith("/*") and name.startswith(media[:-1]):
-        return 1
-    return 0 if media == "*/*" else None
 
 
 # --- small pieces --------------------------------------------------------------------
@@ -264,8 +241,8 @@ def _summary(request: Request) -> dict[str, Any] | None:
 
 
 def _prefers_json(accept: str) -> bool:
-    ranges = dict(_range(item) for item in accept.split(",") if item.strip())
-    return ranges.get("application/json", 0.0) > ranges.get("text/html", 0.0)
+    ranges = parse_accept(accept) if accept.strip() else []
+    return quality("application/json", ranges) > quality("text/html", ranges)
 
 
 def _is_path(name: str) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kg.syntax import SYNTAXES
+from sparql.media import parse_accept, quality
 
 
 @dataclass(frozen=True)
@@ -68,52 +69,12 @@ def from_parameter(value: str) -> Format:
 
 def negotiate(accept: str | None) -> Format:
     """The best format for an ``Accept`` header (absent or empty: HTML). Raises NotAcceptable."""
-    ranges = _parse(accept or "*/*") or [("*/*", 1.0)]
+    ranges = parse_accept(accept)
     best, best_quality = None, 0.0
     for candidate in FORMATS:
-        quality = max(_match(ranges, media) for media in (candidate.media_type, *candidate.aliases))[1]
-        if quality > best_quality:
-            best, best_quality = candidate, quality
+        q = quality(candidate.media_type, ranges, candidate.aliases)
+        if q > best_quality:
+            best, best_quality = candidate, q
     if best is None:
         raise NotAcceptable(f"Accept: {accept}")
     return best
-
-
-def _parse(accept: str) -> list[tuple[str, float]]:
-    """``Accept`` → [(media range, q)], malformed entries skipped."""
-    ranges = []
-    for entry in accept.split(","):
-        media, _, params = entry.partition(";")
-        media = media.strip().lower()
-        if media.count("/") != 1:
-            continue
-        quality = _q(params)
-        if quality is not None:
-            ranges.append((media, quality))
-    return ranges
-
-
-def _q(params: str) -> float | None:
-    for param in params.split(";"):
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                quality = float(value.strip())
-            except ValueError:
-                return None
-            return quality if 0.0 <= quality <= 1.0 else None
-    return 1.0
-
-
-def _match(ranges: list[tuple[str, float]], media: str) -> tuple[int, float]:
-    """(specificity, quality) of the most specific range matching ``media``: 3 exact, 2 type/*, 1 */*, 0 none.
-
-    Compared across a format's media types, the most specific match decides, so
-    ``text/html;q=0`` refuses HTML even though ``*/*`` matches its alias.
-    """
-    kind = media.split("/")[0]
-    for specificity, wanted in ((3, media), (2, f"{kind}/*"), (1, "*/*")):
-        matches = [q for r, q in ranges if r == wanted]
-        if matches:
-            return specificity, max(matches)
-    return 0, 0.0

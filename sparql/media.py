@@ -91,9 +91,14 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges or [MediaRange("*", "*", 1.0)]
 
 
-def quality(media_type: str, ranges: Sequence[MediaRange]) -> float:
-    """How much the client wants ``media_type``: the q of the most specific range matching it."""
-    matching = [r for r in ranges if r.matches(media_type)]
+def quality(media_type: str, ranges: Sequence[MediaRange], aliases: Sequence[str] = ()) -> float:
+    """How much the client wants ``media_type``: the q of the most specific range matching it.
+
+    With ``aliases`` (other names of the same format, e.g. ``application/json``
+    for JSON-LD) the most specific range matching any of the names decides, so
+    ``text/html;q=0`` refuses HTML even though ``*/*`` matches its alias.
+    """
+    matching = [r for name in (media_type, *aliases) for r in ranges if r.matches(name)]
     return max(matching, key=lambda r: r.specificity).q if matching else 0.0
 
 
