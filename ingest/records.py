@@ -8,7 +8,7 @@ derived records at the bottom of this module. ``kg`` turns them into RDF.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -159,4 +159,3 @@ class Analysis:
     knowledge_points: tuple[KnowledgePoint, ...] = ()
     holdings: tuple[HoldingLink, ...] = ()
     related: tuple[Relation, ...] = ()
-    notes: tuple[str, ...] = field(default=())

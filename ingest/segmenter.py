@@ -55,10 +55,6 @@ class Segmenter:
         tags = self._tags
         return [(w, tags.get(w, "x")) for w in tokenizer.cut(text) if w.strip()]
 
-    def tag(self, word: str) -> str:
-        self.tokenizer
-        return self._tags.get(word, "x")
-
     def _build(self) -> "jieba.Tokenizer":
         import jieba
 

@@ -8,7 +8,6 @@ store object they were given, so a swap never breaks a response half-way.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -57,7 +56,3 @@ class Dataset:
             self._store = self.directory.open_read_only()
             self._summary = self.directory.summary()
             self._build = build
-
-
-def modified_time(path: Path) -> float:
-    return os.stat(path).st_mtime

@@ -149,7 +149,7 @@ class Describer:
 
     # --- what the pipeline derived ---------------------------------------------
 
-    def derived(self, analysis: Analysis, related_titles: dict[tuple[str, str], str]) -> Iterator[Quad]:
+    def derived(self, analysis: Analysis) -> Iterator[Quad]:
         lecture = analysis.lecture
         graph = ox.NamedNode(self.m.graph(lecture.library, "derived"))
         node = ox.NamedNode(self.m.lecture(lecture.library, lecture.id))

@@ -90,7 +90,7 @@ def quads(describer: Describer, settings: Settings, analyses: list[Analysis], ho
         yield from describer.holding(settings.library, holding)
     for analysis in analyses:
         yield from describer.lecture(analysis)
-        yield from describer.derived(analysis, {})
+        yield from describer.derived(analysis)
     yield from provenance(describer, settings, inputs, when)
 
 
