@@ -6,6 +6,7 @@ Routers, each in its own module:
 - ``api.sparql_door`` ``/sparql`` (SPARQL 1.1 Protocol, service description, query page)
 - ``api.resources``  every URI under the base dereferences: 303 → ``.html`` ``.ttl`` ``.jsonld`` ``.nt`` ``.rdf``
 - ``api.dumps``      ``/dumps/`` and ``/.well-known/void``
+- ``api.cards``      ``/api/lectures/{library}/{id}/card`` and ``…/related``: knowledge cards for course websites
 
 Starting the app imports neither jieba nor spaCy.
 """
@@ -26,7 +27,7 @@ from kg.settings import Settings
 from kg.uris import Minter
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.resources")  # resources last: it catches the URI space
+ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.resources")  # resources last: it catches the URI space
 
 
 def create_app(settings: Settings | None = None, dataset: Dataset | None = None) -> FastAPI:

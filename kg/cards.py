@@ -211,15 +211,20 @@ def related(store: ox.Store, base: str, iri: str, labels: Labels | None = None) 
             entry["ordered"] = row["ordered"].value
         if row["shared"] is not None:
             entry["shared"].add(row["shared"].value)
-    return tuple(Related(*_identify(base, e["other"].value), uri=e["other"].value, title=labels(e["other"]),
-                         score=e["score"], rank=e["rank"], shared=_shared(e["ordered"], e["shared"]))
+    return tuple(_related(base, e["other"], labels(e["other"]), e["score"], e["rank"], _shared(e["ordered"], e["shared"]))
                  for e in sorted(found.values(), key=lambda e: (e["rank"], e["other"].value)))
 
 
+def _related(base: str, other: ox.NamedNode, title: str | None, score: float, rank: int,
+             shared: tuple[str, ...]) -> Related:
+    library, lecture_id = _identify(base, other.value)
+    return Related(id=lecture_id, library=library, uri=other.value, title=title, score=score, rank=rank, shared=shared)
+
+
 def _shared(ordered: str | None, labels: set[str]) -> tuple[str, ...]:
-    """The ordered list from ``kg:sharedLabels``, then any ``kg:sharedLabel`` it lacks (sorted)."""
-    first = [label for label in (ordered or "").split(SHARED_SEPARATOR) if label]
-    return tuple(first + sorted(labels - set(first)))
+    """The ordered list from ``kg:sharedLabels``, then any ``kg:sharedLabel`` it lacks (sorted); each label once."""
+    first = [label.strip() for label in (ordered or "").split(SHARED_SEPARATOR) if label.strip()]
+    return tuple(dict.fromkeys(first + sorted(labels - set(first))))
 
 
 def duration_seconds(value: str | None) -> float | None:

@@ -1,0 +1,170 @@
+"""``/api/lectures/{library}/{id}/card`` and ``…/related``: knowledge cards as JSON for course websites.
+
+The card gathers what ``kg.cards`` reads from the store; lists follow
+``kg:rank``. ``related`` pages through every related lecture (``total``,
+``items``, ``next`` cursor; nothing is silently capped). Responses carry a
+strong ``ETag`` (the served build's fingerprint and the URL) answered with 304
+on ``If-None-Match``, and ``Cache-Control: public, max-age=300``. An unknown
+lecture is a 404 in the API's JSON error shape; a bad cursor or limit a 400.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse, Response
+
+from api.errors import ApiError
+from kg import cards
+
+router = APIRouter(prefix="/api/lectures", tags=["cards"])
+CACHE_CONTROL = "public, max-age=300"
+MAX_LIMIT = 100
+
+
+class Speaker(BaseModel):
+    name: str | None = Field(description="the speaker's label (zh-Hans → zh → untagged → en → any)")
+    uri: str
+
+
+class Concept(BaseModel):
+    label: str | None
+    uri: str
+    rank: int = Field(description="kg:rank of the assignment, 1 = strongest")
+    weight: float | None = Field(None, description="kg:weight of a keyword assignment")
+    scheme: str | None = Field(None, description="skos:inScheme of the concept")
+    times: list[tuple[float, float]] = Field(description="[start_s, end_s] of every mention, in order")
+
+
+class Holding(BaseModel):
+    uri: str
+    title: str | None
+    creators: list[str]
+    year: str | None
+    isbn: str | None
+    call_number: str | None
+    score: float
+    rank: int
+    matched: list[str] = Field(description="labels of the concepts that matched (kg:matchedKeyword)")
+    links: dict[str, str] = Field(description="where a reader gets the book; 'record' is the holding's page")
+
+
+class Related(BaseModel):
+    id: str | None
+    library: str | None
+    uri: str
+    title: str | None
+    score: float
+    rank: int
+    shared: list[str] = Field(description="labels the two lectures share, strongest first")
+
+
+class Formats(BaseModel):
+    html: str
+    turtle: str
+    jsonld: str
+
+
+class Card(BaseModel):
+    id: str | None
+    library: str | None
+    uri: str
+    title: str | None
+    speakers: list[Speaker]
+    series: str | None
+    series_uri: str | None
+    date: str | None
+    duration: float | None = Field(description="seconds")
+    video: str | None
+    description: str | None
+    keywords: list[Concept]
+    knowledge_points: list[Concept]
+    holdings: list[Holding]
+    related: list[Related]
+    formats: Formats
+
+
+class RelatedPage(BaseModel):
+    lecture: str
+    total: int
+    limit: int
+    cursor: str | None
+    next: str | None = Field(description="cursor of the following page; null on the last page")
+    items: list[Related]
+
+
+@router.get("/{library}/{lecture_id}/card", response_model=Card, summary="A lecture's knowledge card",
+            responses={404: {"description": "no such lecture"}, 304: {"description": "not modified"}})
+def card(library: str, lecture_id: str, request: Request) -> Response:
+    store, iri = _lecture(request, library, lecture_id)
+    etag = _etag(request)
+    if _not_modified(request, etag):
+        return _not_modified_response(etag)
+    try:
+        found = cards.lecture_card(store, request.app.state.minter.base, iri)
+    except cards.UnknownLecture as error:
+        raise ApiError(404, str(error)) from None
+    body = Card(**dataclasses.asdict(found), formats=Formats(html=iri + ".html", turtle=iri + ".ttl", jsonld=iri + ".jsonld"))
+    return _json(body, etag)
+
+
+@router.get("/{library}/{lecture_id}/related", response_model=RelatedPage, summary="Lectures related to a lecture, paged",
+            responses={404: {"description": "no such lecture"}, 400: {"description": "bad cursor or limit"}})
+def related(library: str, lecture_id: str, request: Request,
+            limit: int = Query(20, ge=1, le=MAX_LIMIT, description=f"items per page (1–{MAX_LIMIT})"),
+            cursor: str | None = Query(None, description="the `next` value of the previous page")) -> Response:
+    store, iri = _lecture(request, library, lecture_id)
+    start = _offset(cursor)
+    etag = _etag(request)
+    if _not_modified(request, etag):
+        return _not_modified_response(etag)
+    everything = cards.related(store, request.app.state.minter.base, iri)
+    end = start + limit
+    page = RelatedPage(lecture=iri, total=len(everything), limit=limit, cursor=cursor,
+                       next=str(end) if end < len(everything) else None,
+                       items=[Related(**dataclasses.asdict(r)) for r in everything[start:end]])
+    return _json(page, etag)
+
+
+def _lecture(request: Request, library: str, lecture_id: str):
+    """(store, lecture IRI); ApiError 404 when the store has no such lecture."""
+    store = request.app.state.dataset.store()
+    iri = request.app.state.minter.lecture(library, lecture_id)
+    if not cards.is_lecture(store, request.app.state.minter.base, iri):
+        raise ApiError(404, f"no lecture '{lecture_id}' of library '{library}' in this dataset")
+    return store, iri
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit() or len(cursor) > 9:
+        raise ApiError(400, f"cursor {cursor!r} is not one this API gave out (expected the 'next' value of a page)")
+    return int(cursor)
+
+
+def _etag(request: Request) -> str:
+    """A strong validator: the served build's fingerprint, the path and the query."""
+    fingerprint = str(request.app.state.dataset.summary().get("fingerprint"))
+    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
+    seed = "|".join((fingerprint, request.url.path, query))
+    return '"' + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    match = request.headers.get("if-none-match")
+    if match is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def _not_modified_response(etag: str) -> Response:
+    return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
+
+
+def _json(body: BaseModel, etag: str) -> JSONResponse:
+    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
