@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from api.errors import ApiError
 from kg import cards
+from kg.openurl import opac_link, openurl_link
 
 router = APIRouter(prefix="/api/lectures", tags=["cards"])
 CACHE_CONTROL = "public, max-age=300"
@@ -46,10 +47,12 @@ class Holding(BaseModel):
     year: str | None
     isbn: str | None
     call_number: str | None
+    publisher: str | None
     score: float
     rank: int
     matched: list[str] = Field(description="labels of the concepts that matched (kg:matchedKeyword)")
-    links: dict[str, str] = Field(description="where a reader gets the book; 'record' is the holding's page")
+    links: dict[str, str] = Field(description="where a reader gets the book: 'record' (the holding's page), "
+                                  "'opac' (KG_OPAC_PATTERN), 'openurl' (Z39.88-2004 link to KG_OPENURL_RESOLVER)")
 
 
 class Related(BaseModel):
@@ -107,8 +110,21 @@ def card(library: str, lecture_id: str, request: Request) -> Response:
         found = cards.lecture_card(store, request.app.state.minter.base, iri)
     except cards.UnknownLecture as error:
         raise ApiError(404, str(error)) from None
+    found = dataclasses.replace(found, holdings=tuple(_with_reader_links(h, request) for h in found.holdings))
     body = Card(**dataclasses.asdict(found), formats=Formats(html=iri + ".html", turtle=iri + ".ttl", jsonld=iri + ".jsonld"))
     return _json(body, etag)
+
+
+def _with_reader_links(holding: cards.Holding, request: Request) -> cards.Holding:
+    """Add the OPAC and OpenURL links the settings configure (KG_OPAC_PATTERN, KG_OPENURL_RESOLVER)."""
+    settings = request.app.state.settings
+    record_id = (request.app.state.minter.split(holding.uri) or ("",))[-1]
+    extra = {
+        "opac": opac_link(settings.opac_pattern, record_id, holding.isbn),
+        "openurl": openurl_link(settings.openurl_resolver, holding.title, holding.creators, holding.isbn,
+                                holding.publisher, holding.year),
+    }
+    return dataclasses.replace(holding, links={**holding.links, **{k: v for k, v in extra.items() if v}})
 
 
 @router.get("/{library}/{lecture_id}/related", response_model=RelatedPage, summary="Lectures related to a lecture, paged",

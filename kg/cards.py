@@ -65,6 +65,7 @@ class Holding:
     year: str | None
     isbn: str | None
     call_number: str | None
+    publisher: str | None
     score: float
     rank: int
     matched: tuple[str, ...]
@@ -195,7 +196,8 @@ def _holding(store: ox.Store, base: str, node: ox.NamedNode, score: float, rank:
     return Holding(
         uri=node.value, title=labels(node), creators=tuple(sorted({v.value for v in facts.get(DC.creator.value, [])})),
         year=match.group(0) if match else year, isbn=_text(_first(facts, SCHEMA.isbn)),
-        call_number=_text(_first(facts, ox.NamedNode(base + "vocab/callNumber"))), score=score, rank=rank,
+        call_number=_text(_first(facts, ox.NamedNode(base + "vocab/callNumber"))),
+        publisher=_text(_first(facts, DC.publisher)), score=score, rank=rank,
         matched=matched, links={"record": node.value + ".html"},
     )
 

@@ -41,6 +41,8 @@ class Settings:
     query_size_limit: int = 64_000  # bytes of query text
     service_allowlist: tuple[str, ...] = ()  # SPARQL endpoints SERVICE may call; empty = SERVICE refused
     license: str = "https://creativecommons.org/publicdomain/zero/1.0/"
+    opac_pattern: str = ""  # catalogue URL of a holding, with {id} and/or {isbn}; empty = no OPAC link
+    openurl_resolver: str = ""  # base URL of an OpenURL 1.0 resolver / document delivery; empty = no link
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -46,7 +46,7 @@ class LiveServer:
 
 def start_server(store: Path, port: int, log: Path, **env: str) -> LiveServer:
     """``kg serve`` as a separate process, waited for until /healthz answers."""
-    environment = dict(os.environ, KG_BASE_URI=BASE.format(port=port), **env)
+    environment = {**os.environ, "KG_BASE_URI": BASE.format(port=port), **env}
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)],

@@ -131,3 +131,25 @@ def test_openapi_documents_the_card(client):
     assert "/api/lectures/{library}/{lecture_id}/card" in spec["paths"]
     assert "/api/lectures/{library}/{lecture_id}/related" in spec["paths"]
     assert CARD_FIELDS <= set(spec["components"]["schemas"]["Card"]["properties"])
+
+
+def test_holdings_carry_opac_and_openurl_links_when_configured(demo_store, tmp_path):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from tests.api.conftest import _free_port, start_server
+
+    port = int((demo_store / "port").read_text())  # the store's URIs name the session server's port
+    server = start_server(demo_store, _free_port(), tmp_path / "serve.log",
+                          KG_OPAC_PATTERN="https://opac.example.org/record/{id}",
+                          KG_OPENURL_RESOLVER="https://resolver.example.org/openurl",
+                          KG_BASE_URI=f"http://127.0.0.1:{port}/")
+    try:
+        card = httpx.get(server.url("/api/lectures/nlc/mingdai-01/card")).json()
+    finally:
+        server.process.terminate()
+        server.process.wait(10)
+    for holding in card["holdings"]:
+        record_id = holding["uri"].rsplit("/", 1)[1]
+        assert holding["links"]["opac"] == f"https://opac.example.org/record/{record_id}"
+        query = dict(parse_qsl(urlsplit(holding["links"]["openurl"]).query))
+        assert query["url_ver"] == "Z39.88-2004" and query["rft.btitle"] == holding["title"]
