@@ -7,6 +7,8 @@ Routers, each in its own module:
 - ``api.resources``  every URI under the base dereferences: 303 → ``.html`` ``.ttl`` ``.jsonld`` ``.nt`` ``.rdf``
 - ``api.dumps``      ``/dumps/`` and ``/.well-known/void``
 - ``api.cards``      ``/api/lectures/{library}/{id}/card`` and ``…/related``: knowledge cards for course websites
+- ``api.concept_cards`` ``/api/concepts/{path}/card`` and ``/api/holdings/{library}/{id}/card``
+- ``api.search``     ``/api/search`` and ``/api/suggest``: search grouped by kind, typeahead
 
 Starting the app imports neither jieba nor spaCy.
 """
@@ -27,7 +29,7 @@ from kg.settings import Settings
 from kg.uris import Minter
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.resources")  # resources last: it catches the URI space
+ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.search", "api.concept_cards", "api.resources")  # resources last: it catches the URI space
 
 
 def create_app(settings: Settings | None = None, dataset: Dataset | None = None) -> FastAPI:

@@ -11,19 +11,20 @@ lecture is a 404 in the API's JSON error shape; a bad cursor or limit a 400.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+from typing import TypeVar
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from api import caching
 from api.errors import ApiError
 from kg import cards
 from kg.openurl import opac_link, openurl_link
 
 router = APIRouter(prefix="/api/lectures", tags=["cards"])
-CACHE_CONTROL = "public, max-age=300"
 MAX_LIMIT = 100
+HoldingRecord = TypeVar("HoldingRecord")
 
 
 class Speaker(BaseModel):
@@ -103,20 +104,24 @@ class RelatedPage(BaseModel):
             responses={404: {"description": "no such lecture"}, 304: {"description": "not modified"}})
 def card(library: str, lecture_id: str, request: Request) -> Response:
     store, iri = _lecture(request, library, lecture_id)
-    etag = _etag(request)
-    if _not_modified(request, etag):
-        return _not_modified_response(etag)
+    etag = caching.etag(request)
+    if caching.not_modified(request, etag):
+        return caching.not_modified_response(etag)
     try:
         found = cards.lecture_card(store, request.app.state.minter.base, iri)
     except cards.UnknownLecture as error:
         raise ApiError(404, str(error)) from None
     found = dataclasses.replace(found, holdings=tuple(_with_reader_links(h, request) for h in found.holdings))
     body = Card(**dataclasses.asdict(found), formats=Formats(html=iri + ".html", turtle=iri + ".ttl", jsonld=iri + ".jsonld"))
-    return _json(body, etag)
+    return caching.json_response(body, etag)
 
 
-def _with_reader_links(holding: cards.Holding, request: Request) -> cards.Holding:
-    """Add the OPAC and OpenURL links the settings configure (KG_OPAC_PATTERN, KG_OPENURL_RESOLVER)."""
+def _with_reader_links(holding: HoldingRecord, request: Request) -> HoldingRecord:
+    """Add the OPAC and OpenURL links the settings configure (KG_OPAC_PATTERN, KG_OPENURL_RESOLVER).
+
+    ``holding`` is any dataclass with ``uri``, ``title``, ``creators``, ``isbn``, ``publisher``, ``year`` and
+    ``links`` (``kg.cards.Holding``, ``kg.concept_cards.ConceptHolding``, ``kg.concept_cards.HoldingCard``).
+    """
     settings = request.app.state.settings
     record_id = (request.app.state.minter.split(holding.uri) or ("",))[-1]
     extra = {
@@ -134,15 +139,15 @@ def related(library: str, lecture_id: str, request: Request,
             cursor: str | None = Query(None, description="the `next` value of the previous page")) -> Response:
     store, iri = _lecture(request, library, lecture_id)
     start = _offset(cursor)
-    etag = _etag(request)
-    if _not_modified(request, etag):
-        return _not_modified_response(etag)
+    etag = caching.etag(request)
+    if caching.not_modified(request, etag):
+        return caching.not_modified_response(etag)
     everything = cards.related(store, request.app.state.minter.base, iri)
     end = start + limit
     page = RelatedPage(lecture=iri, total=len(everything), limit=limit, cursor=cursor,
                        next=str(end) if end < len(everything) else None,
                        items=[Related(**dataclasses.asdict(r)) for r in everything[start:end]])
-    return _json(page, etag)
+    return caching.json_response(page, etag)
 
 
 def _lecture(request: Request, library: str, lecture_id: str):
@@ -160,27 +165,3 @@ def _offset(cursor: str | None) -> int:
     if not cursor.isdigit() or len(cursor) > 9:
         raise ApiError(400, f"cursor {cursor!r} is not one this API gave out (expected the 'next' value of a page)")
     return int(cursor)
-
-
-def _etag(request: Request) -> str:
-    """A strong validator: the served build's fingerprint, the path and the query."""
-    fingerprint = str(request.app.state.dataset.summary().get("fingerprint"))
-    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
-    seed = "|".join((fingerprint, request.url.path, query))
-    return '"' + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32] + '"'
-
-
-def _not_modified(request: Request, etag: str) -> bool:
-    match = request.headers.get("if-none-match")
-    if match is None:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in match.split(",")}
-    return "*" in tags or etag in tags
-
-
-def _not_modified_response(etag: str) -> Response:
-    return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
-
-
-def _json(body: BaseModel, etag: str) -> JSONResponse:
-    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})

@@ -12,6 +12,7 @@
  6    link         BM25 of each lecture's keywords over the holdings
  7    relate       lecture–concept–holding graph → related lectures
  8    load         RDF quads → a new Oxigraph store, swapped in atomically
+ 9    search       the store's labels and texts → ``search.sqlite`` (``kg.search``)
 ====  ===========  ==========================================================
 
 Bad input never stops the build (unless ``strict``): each problem is one
@@ -44,7 +45,7 @@ from ingest.records import Analysis, Concept, Holding, KnowledgePoint, Lecture, 
 from ingest.segmenter import Segmenter
 from ingest.subtitles import read_subtitles
 from ingest.vocabulary import close_matches, read_vocabulary
-from kg import __version__ as VERSION, graphs
+from kg import __version__ as VERSION, graphs, search
 from kg.describe import Describer
 from kg.related import LectureFacts, build_graph, relate
 from kg.settings import Settings
@@ -130,7 +131,9 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
             store.bulk_extend(quads)
             store.flush()
             report.counts["triples"] = len(store)
-            del store
+        with clock("search"):
+            search.write_index(store, build_path, settings.base_uri)
+        del store
         report.build = build_path
         _count(report, analyses, holdings)
         store_dir.finish(build_path, _summary(report, request, settings, when, fingerprint))

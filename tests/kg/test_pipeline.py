@@ -59,7 +59,7 @@ def test_demo_builds_without_problems(demo):
     assert report.counts["lectures"] == 18 and report.counts["holdings"] >= 1000
     summary = store.summary()
     assert summary["counts"]["triples"] == len(store.open_read_only()) > 10_000
-    assert set(summary["seconds"]) == {"manifest", "vocabulary", "holdings", "analyse", "keywords", "link", "relate", "load"}
+    assert set(summary["seconds"]) == {"manifest", "vocabulary", "holdings", "analyse", "keywords", "link", "relate", "load", "search"}
 
 
 def test_every_demo_lecture_has_keywords_with_times_holdings_and_related(demo):

@@ -1,0 +1,138 @@
+"""``/api/search`` and ``/api/suggest``: search grouped by kind, and typeahead, over the served build.
+
+Both read ``search.sqlite`` of the build being served (written by ``kg build``,
+see ``kg.search``), read-only, one connection per request. Queries are folded
+(traditional → simplified, full-width → half-width, case), so ``崑曲`` and
+``昆曲`` find the same things. Every list has ``total`` and a ``next`` cursor;
+``kind=`` pages through one group. Responses carry a strong ``ETag`` (the
+served build's fingerprint and the URL; 304 on ``If-None-Match``) and
+``Cache-Control: public, max-age=300``. An empty or over-long ``q``, a bad
+``kind`` or cursor is a 400 in the API's JSON error shape; a build without an
+index a 503.
+"""
+
+from __future__ import annotations
+
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from api import caching
+from api.errors import ApiError
+from ingest.folding import fold
+from kg import search as index
+
+router = APIRouter(prefix="/api", tags=["search"])
+MAX_QUERY = 200
+MAX_LIMIT = 100
+KIND_NAMES = {"lecture": "lecture", "lectures": "lecture", "concept": "concept", "concepts": "concept",
+              "holding": "holding", "holdings": "holding"}
+
+
+class Hit(BaseModel):
+    uri: str
+    id: str | None = Field(description="the last segment of the URI (lecture or holding id, concept key or notation)")
+    library: str | None = Field(description="the library of a lecture or holding")
+    label: str | None
+    score: float = Field(description="weighted overlap of the query's terms, plus a bonus when the label contains the query")
+    snippet: str | None = Field(None, description="a lecture's description, a holding's creators and date, a concept's other labels")
+
+
+class Group(BaseModel):
+    total: int
+    offset: int
+    next: str | None = Field(description="cursor of the group's following page (use with kind=); null on the last page")
+    items: list[Hit]
+
+
+class Results(BaseModel):
+    query: str
+    folded: str = Field(description="the query as matched: simplified, half-width, lower case")
+    groups: dict[str, Group] = Field(description="'lectures', 'concepts', 'holdings' (only the asked one with kind=)")
+
+
+class Suggestion(Hit):
+    kind: str = Field(description="lecture, concept or holding")
+
+
+class Suggestions(BaseModel):
+    query: str
+    folded: str
+    total: int
+    next: str | None
+    items: list[Suggestion]
+
+
+@router.get("/search", response_model=Results, summary="Search lectures, concepts and holdings, grouped by kind",
+            responses={400: {"description": "empty or over-long q, bad kind or cursor"}, 304: {"description": "not modified"}})
+def search(request: Request,
+           q: str = Query("", description=f"the query, simplified or traditional Chinese or other text (1–{MAX_QUERY} characters)"),
+           kind: str | None = Query(None, description="only this group: lectures, concepts or holdings"),
+           limit: int = Query(10, ge=1, le=MAX_LIMIT, description=f"items per group (1–{MAX_LIMIT})"),
+           cursor: str | None = Query(None, description="the `next` value of a group's previous page")) -> Response:
+    text, start = _query(q), _offset(cursor)
+    kinds = (_kind(kind),) if kind else index.KINDS
+    etag = caching.etag(request)
+    if caching.not_modified(request, etag):
+        return caching.not_modified_response(etag)
+    pages = _run(index.search, _index_path(request), text, kinds, limit, start)
+    groups = {index.GROUPS[k]: Group(total=p.total, offset=p.offset, next=p.next, items=[_hit(h) for h in p.items])
+              for k, p in pages.items()}
+    return caching.json_response(Results(query=text, folded=fold(text), groups=groups), etag)
+
+
+@router.get("/suggest", response_model=Suggestions, summary="Labels starting with what was typed, for typeahead",
+            responses={400: {"description": "empty or over-long q, bad cursor"}, 304: {"description": "not modified"}})
+def suggest(request: Request,
+            q: str = Query("", description=f"what was typed so far (1–{MAX_QUERY} characters)"),
+            limit: int = Query(10, ge=1, le=MAX_LIMIT, description=f"at most this many suggestions (1–{MAX_LIMIT})"),
+            cursor: str | None = Query(None, description="the `next` value of the previous page")) -> Response:
+    text, start = _query(q), _offset(cursor)
+    etag = caching.etag(request)
+    if caching.not_modified(request, etag):
+        return caching.not_modified_response(etag)
+    page = _run(index.suggest, _index_path(request), text, limit, start)
+    items = [Suggestion(kind=h.kind, **_hit(h).model_dump()) for h in page.items]
+    return caching.json_response(Suggestions(query=text, folded=fold(text), total=page.total, next=page.next, items=items), etag)
+
+
+def _run(function, *args):
+    try:
+        return function(*args)
+    except index.BadQuery as error:
+        raise ApiError(400, str(error)) from None
+    except index.IndexMissing as error:
+        raise ApiError(503, str(error)) from None
+
+
+def _index_path(request: Request):
+    return request.app.state.dataset.build_path() / index.INDEX_NAME
+
+
+def _hit(hit: index.Hit) -> Hit:
+    return Hit(uri=hit.uri, id=hit.id, library=hit.library, label=hit.label, score=hit.score, snippet=hit.snippet)
+
+
+def _query(q: str) -> str:
+    text = q.strip()
+    if not text:
+        raise ApiError(400, "q is empty: give the text to search for")
+    if len(text) > MAX_QUERY:
+        raise ApiError(400, f"q is {len(text)} characters long; at most {MAX_QUERY} are accepted")
+    return text
+
+
+def _kind(kind: str) -> str:
+    try:
+        return KIND_NAMES[kind.strip().lower()]
+    except KeyError:
+        raise ApiError(400, f"kind {kind!r} is not one of lectures, concepts, holdings") from None
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit() or len(cursor) > 9:
+        raise ApiError(400, f"cursor {cursor!r} is not one this API gave out (expected the 'next' value of a page)")
+    return int(cursor)
