@@ -107,7 +107,7 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
     matcher = KnowledgeMatcher(concepts + speakable, segmenter)
     with clock("analyse"):
         analysed = _analyse_all(lectures, segmenter, matcher, settings.workers, report, progress)
-    if request.strict and report.problems:
+    if request.strict and report.problems:  # after every reader ran: the refusal lists all problems at once
         raise BuildRefused(report.problems)
     with clock("keywords"):
         analyses = _rank_all(analysed, matcher.labels(), settings.keywords_per_lecture)
