@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from api import caching
+from api import caching, paging
 from api.errors import ApiError
 from kg import cards
 from kg.openurl import opac_link, openurl_link
@@ -138,7 +138,7 @@ def related(library: str, lecture_id: str, request: Request,
             limit: int = Query(20, ge=1, le=MAX_LIMIT, description=f"items per page (1–{MAX_LIMIT})"),
             cursor: str | None = Query(None, description="the `next` value of the previous page")) -> Response:
     store, iri = _lecture(request, library, lecture_id)
-    start = _offset(cursor)
+    start = paging.offset(cursor)
     etag = caching.etag(request)
     if caching.not_modified(request, etag):
         return caching.not_modified_response(etag)
@@ -157,11 +157,3 @@ def _lecture(request: Request, library: str, lecture_id: str):
     if not cards.is_lecture(store, request.app.state.minter.base, iri):
         raise ApiError(404, f"no lecture '{lecture_id}' of library '{library}' in this dataset")
     return store, iri
-
-
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    if not cursor.isdigit() or len(cursor) > 9:
-        raise ApiError(400, f"cursor {cursor!r} is not one this API gave out (expected the 'next' value of a page)")
-    return int(cursor)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from api import caching
+from api import caching, paging
 from api.errors import ApiError
 from ingest.folding import fold
 from kg import search as index
@@ -71,7 +71,7 @@ def search(request: Request,
            kind: str | None = Query(None, description="only this group: lectures, concepts or holdings"),
            limit: int = Query(10, ge=1, le=MAX_LIMIT, description=f"items per group (1–{MAX_LIMIT})"),
            cursor: str | None = Query(None, description="the `next` value of a group's previous page")) -> Response:
-    text, start = _query(q), _offset(cursor)
+    text, start = _query(q), paging.offset(cursor)
     kinds = (_kind(kind),) if kind else index.KINDS
     etag = caching.etag(request)
     if caching.not_modified(request, etag):
@@ -88,7 +88,7 @@ def suggest(request: Request,
             q: str = Query("", description=f"what was typed so far (1–{MAX_QUERY} characters)"),
             limit: int = Query(10, ge=1, le=MAX_LIMIT, description=f"at most this many suggestions (1–{MAX_LIMIT})"),
             cursor: str | None = Query(None, description="the `next` value of the previous page")) -> Response:
-    text, start = _query(q), _offset(cursor)
+    text, start = _query(q), paging.offset(cursor)
     etag = caching.etag(request)
     if caching.not_modified(request, etag):
         return caching.not_modified_response(etag)
@@ -128,11 +128,3 @@ def _kind(kind: str) -> str:
         return KIND_NAMES[kind.strip().lower()]
     except KeyError:
         raise ApiError(400, f"kind {kind!r} is not one of lectures, concepts, holdings") from None
-
-
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    if not cursor.isdigit() or len(cursor) > 9:
-        raise ApiError(400, f"cursor {cursor!r} is not one this API gave out (expected the 'next' value of a page)")
-    return int(cursor)

@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report = {
         "what": "GET /sparql (ours) vs oxigraph serve-read-only --union-default-graph, same read-only database",
-        "store": str(build), "triples": summary.get("counts", {}).get("triples"),
+        "store": build.name, "triples": summary.get("counts", {}).get("triples"),
         "seconds_per_measurement": args.seconds, "cpus": os.cpu_count(), "python": platform.python_version(),
         "pyoxigraph": ox.__version__ if hasattr(ox, "__version__") else None,
         "query_workers": Settings.from_env().query_workers, "results": results,

@@ -24,18 +24,17 @@ Errors::
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import shutil
 import stat
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from kg.store import StoreError
+from kg.store import StoreError, exclusive_lock, point_link
 
 MANIFEST = "manifest.json"
 VOID = "void.ttl"
@@ -199,33 +198,11 @@ class DumpDirectory:
         releases.mkdir(exist_ok=True)
         previous = self.release()
         os.rename(temporary, releases / dump_id)
-        link = self.root / f".current.{os.getpid()}.tmp"
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(Path("releases") / dump_id)
-        os.replace(link, self.current)
-        _fsync_directory(self.root)
+        point_link(self.current, Path("releases") / dump_id)
         keep = {releases / dump_id, previous}
         for old in releases.iterdir():
             if old not in keep and old.resolve() not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
-    @contextmanager
-    def _lock(self) -> Iterator[None]:
-        with (self.root / ".lock").open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise DumpError(f"{self.root}: another dump is running") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _fsync_directory(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    def _lock(self) -> AbstractContextManager[None]:
+        return exclusive_lock(self.root / ".lock", DumpError(f"{self.root}: another dump is running"))

@@ -22,7 +22,7 @@ import os
 import secrets
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -103,33 +103,43 @@ class StoreDirectory:
         return removed
 
     def _point_current_to(self, build: Path) -> None:
-        link = self.root / f".current.{os.getpid()}.tmp"
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(build.relative_to(self.root))
-        os.replace(link, self.current)
-        _fsync_directory(self.root)
+        point_link(self.current, build.relative_to(self.root))
 
     def _remove_unfinished(self) -> None:
         for path in (self.root / "builds").glob("*"):
             if not (path / "build.json").is_file():
                 shutil.rmtree(path, ignore_errors=True)
 
-    @contextmanager
-    def _lock(self) -> Iterator[None]:
-        with (self.root / ".lock").open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(f"{self.root}: another build is running") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _lock(self) -> AbstractContextManager[None]:
+        return exclusive_lock(self.root / ".lock", StoreError(f"{self.root}: another build is running"))
 
 
 def build_id(started: float) -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(started)) + "-" + secrets.token_hex(4)
+
+
+@contextmanager
+def exclusive_lock(path: Path, busy: Exception) -> Iterator[None]:
+    """Hold an exclusive, non-blocking ``flock`` on ``path``; raises ``busy`` when another process holds it."""
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def point_link(link: Path, target: Path) -> None:
+    """Make the symlink ``link`` point at ``target`` atomically (a new link renamed over the old one)."""
+    temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    temporary.symlink_to(target)
+    os.replace(temporary, link)
+    _fsync_directory(link.parent)
 
 
 def _fsync_directory(path: Path) -> None:
