@@ -107,10 +107,7 @@ def card(library: str, lecture_id: str, request: Request) -> Response:
     etag = caching.etag(request)
     if caching.not_modified(request, etag):
         return caching.not_modified_response(etag)
-    try:
-        found = cards.lecture_card(store, request.app.state.minter.base, iri)
-    except cards.UnknownLecture as error:
-        raise ApiError(404, str(error)) from None
+    found = cards.lecture_card(store, request.app.state.minter.base, iri)  # UnknownResource → 404 (api.errors)
     found = dataclasses.replace(found, holdings=tuple(_with_reader_links(h, request) for h in found.holdings))
     body = Card(**dataclasses.asdict(found), formats=Formats(html=iri + ".html", turtle=iri + ".ttl", jsonld=iri + ".jsonld"))
     return caching.json_response(body, etag)

@@ -143,10 +143,7 @@ def concept_card(path: str, request: Request) -> Response:
     etag = caching.etag(request)
     if caching.not_modified(request, etag):
         return caching.not_modified_response(etag)
-    try:
-        found = concept_cards.concept_card(store, base, iri)
-    except concept_cards.UnknownConcept as error:
-        raise ApiError(404, str(error)) from None
+    found = concept_cards.concept_card(store, base, iri)  # UnknownResource → 404 (api.errors)
     holdings = [_with_reader_links(h, request) for h in found.holdings]
     fields = {f.name: getattr(found, f.name) for f in dataclasses.fields(found)}
     fields["lectures"] = ConceptLectures(total=len(found.lectures),
@@ -168,10 +165,7 @@ def holding_card(library: str, holding_id: str, request: Request) -> Response:
     etag = caching.etag(request)
     if caching.not_modified(request, etag):
         return caching.not_modified_response(etag)
-    try:
-        found = _with_reader_links(concept_cards.holding_card(store, base, iri), request)
-    except concept_cards.UnknownHolding as error:
-        raise ApiError(404, str(error)) from None
+    found = _with_reader_links(concept_cards.holding_card(store, base, iri), request)  # UnknownResource → 404 (api.errors)
     fields = {f.name: getattr(found, f.name) for f in dataclasses.fields(found)}
     fields["lectures"] = HoldingLectures(total=len(found.lectures),
                                          items=[HoldingLecture(**dataclasses.asdict(x)) for x in found.lectures])

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from ingest.errors import InputError
+from kg.resource import UnknownResource
 from kg.store import StoreError
 
 log = logging.getLogger("kg.server")
@@ -73,6 +74,10 @@ def install(app: FastAPI) -> None:
     async def store_error(request: Request, error: StoreError) -> Response:
         log.error("store unavailable: %s", error)
         return error_response(request, 503, "the dataset is not available yet (no finished build)", {"Retry-After": "30"})
+
+    @app.exception_handler(UnknownResource)
+    async def unknown_resource(request: Request, error: UnknownResource) -> Response:
+        return error_response(request, 404, str(error))
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> Response:

@@ -24,19 +24,17 @@ import pyoxigraph as ox
 
 from kg.labels import label_of
 from kg.namespaces import DC, DCTERMS, RDF, SCHEMA
-from kg.resource import query
+from kg.resource import UnknownResource, query
 from kg.uris import Minter
 
 SHARED_SEPARATOR = " | "
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 
 
-class UnknownLecture(LookupError):
+class UnknownLecture(UnknownResource):
     """The IRI names no lecture (no ``schema:VideoObject``) in this dataset."""
 
-    def __init__(self, iri: str) -> None:
-        self.iri = iri
-        super().__init__(f"no lecture <{iri}> in this dataset")
+    kind = "lecture"
 
 
 @dataclass(frozen=True)

@@ -30,24 +30,20 @@ import pyoxigraph as ox
 from kg.cards import Labels, _holding, _identify, _preferred_text, _text
 from kg.labels import language_rank
 from kg.namespaces import DC, DCTERMS, RDF, SCHEMA, SKOS
-from kg.resource import query
+from kg.resource import UnknownResource, query
 from kg.uris import Minter, segment
 
 
-class UnknownConcept(LookupError):
+class UnknownConcept(UnknownResource):
     """The IRI names no ``skos:Concept`` in this dataset."""
 
-    def __init__(self, iri: str) -> None:
-        self.iri = iri
-        super().__init__(f"no concept <{iri}> in this dataset")
+    kind = "concept"
 
 
-class UnknownHolding(LookupError):
+class UnknownHolding(UnknownResource):
     """The IRI names no holding (``schema:Book``) in this dataset."""
 
-    def __init__(self, iri: str) -> None:
-        self.iri = iri
-        super().__init__(f"no holding <{iri}> in this dataset")
+    kind = "holding"
 
 
 @dataclass(frozen=True)

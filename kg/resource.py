@@ -49,11 +49,18 @@ Node = ox.NamedNode | ox.BlankNode
 
 
 class UnknownResource(LookupError):
-    """No triple has the IRI as subject and no graph has it as name."""
+    """No triple has the IRI as subject and no graph has it as name.
+
+    Subclasses set ``kind`` when the IRI names something, just not a thing of
+    that kind (``UnknownLecture`` in ``kg.cards``…).
+    """
+
+    kind = ""
 
     def __init__(self, iri: str) -> None:
         self.iri = iri
-        super().__init__(f"nothing is said about <{iri}> in this dataset")
+        what = f"no {self.kind} <{iri}>" if self.kind else f"nothing is said about <{iri}>"
+        super().__init__(f"{what} in this dataset")
 
 
 @dataclass(frozen=True)
