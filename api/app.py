@@ -9,6 +9,8 @@ Routers, each in its own module:
 - ``api.cards``      ``/api/lectures/{library}/{id}/card`` and ``…/related``: knowledge cards for course websites
 - ``api.concept_cards`` ``/api/concepts/{path}/card`` and ``/api/holdings/{library}/{id}/card``
 - ``api.search``     ``/api/search`` and ``/api/suggest``: search grouped by kind, typeahead
+- ``api.search_page`` ``/search``: the search page for people
+- ``api.network``    ``/api/network?uri=``: a lecture's, concept's or holding's neighbourhood for the network view
 - ``api.widget``     ``/widget/{library}/{id}`` (iframe-able card page) and ``/demo/widget`` (demo host page)
 
 Starting the app imports neither jieba nor spaCy.
@@ -30,7 +32,7 @@ from kg.settings import Settings
 from kg.uris import Minter
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.search", "api.concept_cards", "api.widget", "api.resources")  # resources last: it catches the URI space
+ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.search", "api.search_page", "api.concept_cards", "api.network", "api.widget", "api.resources")  # resources last: it catches the URI space
 
 
 def create_app(settings: Settings | None = None, dataset: Dataset | None = None) -> FastAPI:

@@ -1,13 +1,25 @@
-"""``/``: the home page linking the doors, with its JSON twin ``/index.json``."""
+"""``/``: the home page linking the doors and inviting exploration, with its JSON twin ``/index.json``.
+
+Besides the doors (SPARQL, browse, dumps, API) it lists the lecture series,
+the most connected keywords and knowledge points, and the most recent
+lectures (``kg.overview``), and offers the search box.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from api.templating import templates
+from kg.overview import overview
 
 router = APIRouter(tags=["home"])
+
+
+def _explore(request: Request) -> dict:
+    return dataclasses.asdict(overview(request.app.state.dataset.store(), request.app.state.minter.base))
 
 
 def _doors(request: Request) -> dict:
@@ -19,11 +31,13 @@ def _doors(request: Request) -> dict:
         "browse": request.app.state.minter.base + "vocab/",
         "dumps": "/dumps/",
         "void": "/.well-known/void",
+        "search": "/search",
         "api_docs": "/docs",
         "openapi": "/openapi.json",
         "counts": summary.get("counts", {}),
         "built": summary.get("finished"),
         "library": settings.library,
+        "explore": _explore(request),
     }
 
 
@@ -32,7 +46,7 @@ def home(request: Request) -> HTMLResponse:
     doors = _doors(request)
     response = templates.TemplateResponse(request, "home.html", {
         "settings": request.app.state.settings, "counts": doors["counts"], "browse": doors["browse"],
-        "freshness": request.app.state.dataset.summary(),
+        "explore": doors["explore"], "freshness": request.app.state.dataset.summary(),
     })
     response.headers["Link"] = '</index.json>; rel="alternate"; type="application/json"'
     return response
@@ -47,3 +61,8 @@ def home_json(request: Request) -> JSONResponse:
 def health(request: Request) -> dict:
     request.app.state.dataset.store()
     return {"status": "ok"}
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> RedirectResponse:
+    return RedirectResponse("/static/favicon.svg", status_code=301)

@@ -6,7 +6,8 @@
   (``#target``, ``#KeywordAssignment-3``) each in a section whose ``id`` is the fragment;
 - what points here, grouped by property, ``PAGE_SIZE`` per page with counts
   ("1–50 / 312") and previous/next links (``?inverse=…&inverse_page=…``);
-- panels from ``kg.connections`` for lectures, concepts and holdings;
+- panels from ``kg.connections`` for lectures, concepts and holdings, and
+  their network view (``/api/network``, drawn by ``/static/network.js``);
 - the schema.org part of the description as embedded JSON-LD, for search engines.
 
 Only ``http(s)`` IRIs become links (``Namer.href``); the templates are
@@ -20,13 +21,13 @@ from __future__ import annotations
 import json
 from math import ceil
 from typing import Iterable
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from fastapi import Request
 from markupsafe import Markup
 
-from api import vocabulary_page
+from api import network, vocabulary_page
 from api.errors import ApiError
 from api.namer import Namer, format_links
 from api.negotiation import Format
@@ -54,7 +55,7 @@ def render(request: Request, store: ox.Store, iri: str, formats: dict[Format, st
         "sections": _sections(description, namer), "inverse": _inverse_view(inverse, namer),
         "inverse_focus": "inverse" in request.query_params,
         "panels": _panels_view(panels, namer), "formats": format_links(formats), "schema_org": schema_org(description, namer),
-        "freshness": request.app.state.dataset.summary(),
+        "freshness": request.app.state.dataset.summary(), "network": _network(iri, panels),
     }
     return templates.env.get_template("resource.html").render(context).encode("utf-8")
 
@@ -143,6 +144,13 @@ def _panels(store: ox.Store, base: str, description: Description) -> dict:
     if SCHEMA.Book in types:
         panels["leads"] = connections.holding_lectures(store, base, iri)
     return panels
+
+
+def _network(iri: str, panels: dict) -> dict | None:
+    """Where the network view of a lecture, concept or holding page gets its data; None for other pages."""
+    if not {"concepts", "lectures", "leads"} & panels.keys():
+        return None
+    return {"src": "/api/network?uri=" + quote(iri, safe=""), "available": network.available()}
 
 
 def _panel_nodes(panels: dict) -> Iterable[str]:

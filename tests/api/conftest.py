@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -75,3 +76,44 @@ def live_server(demo_store, tmp_path_factory) -> LiveServer:
     yield server
     server.process.terminate()
     server.process.wait(10)
+
+
+# Browser tests: Debian's Chromium driven by Playwright through executable_path (no browser download).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium): browser tests skipped")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path, request):
+    context = browser.new_context()
+    page = context.new_page()
+    page.requested = []
+    page.on("request", lambda r: page.requested.append(r.url))
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(f"{m.text} ({m.location.get('url')})"))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    yield page
+    artefacts = Path(__file__).resolve().parents[2] / "var" / "test-artefacts"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(artefacts / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def only_local(requested: list[str]) -> list[str]:
+    """The requests a page made to anywhere but 127.0.0.1 (there should be none: no CDN)."""
+    return [url for url in requested if urlsplit(url).scheme not in ("data", "blob", "about")
+            and urlsplit(url).hostname != "127.0.0.1"]

@@ -1,21 +1,18 @@
 """The embeddable widget in a real browser: Debian's Chromium driven by Playwright (no browser download).
 
-Skips, saying why, when ``/usr/bin/chromium`` or the ``playwright`` package is absent.
+The ``browser`` and ``page`` fixtures (tests/api/conftest.py) skip, saying why, when
+``/usr/bin/chromium`` or the ``playwright`` package is absent.
 The plain-HTTP checks at the top run everywhere.
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+from tests.api.conftest import only_local
+
 TITLE = "明代的海禁与郑和下西洋"
 
 
@@ -30,40 +27,6 @@ def test_widget_pages_are_html_and_unknown_lectures_404(live_server):
     assert script.status_code == 200 and "kg-lecture-card" in script.text
     for path in ("/widget/nlc/no-such-lecture", "/demo/widget?lecture=no-such-lecture", "/widget/nowhere/mingdai-01"):
         assert httpx.get(live_server.url(path), headers={"Accept": "text/html"}).status_code == 404, path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium): browser tests skipped")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, tmp_path, request):
-    context = browser.new_context()
-    page = context.new_page()
-    page.requested = []
-    page.on("request", lambda r: page.requested.append(r.url))
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(f"{m.text} ({m.location.get('url')})"))
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-    yield page
-    artefacts = Path(__file__).resolve().parents[2] / "var" / "test-artefacts"
-    artefacts.mkdir(parents=True, exist_ok=True)
-    try:
-        page.screenshot(path=str(artefacts / f"{request.node.name}.png"), full_page=True)
-    finally:
-        context.close()
-
-
-def _only_local(requested: list[str]) -> list[str]:
-    return [url for url in requested if urlsplit(url).scheme not in ("data", "blob", "about")
-            and urlsplit(url).hostname != "127.0.0.1"]
 
 
 def test_time_click_seeks_the_host_video(live_server, page):
@@ -89,7 +52,7 @@ def test_time_click_seeks_the_host_video(live_server, page):
     card.locator("ul.holdings li a").first.wait_for()  # holdings and related lectures render too
     assert card.locator("ul.related li").count() > 0
     assert any("/api/lectures/nlc/mingdai-01/card" in url for url in page.requested)
-    assert _only_local(page.requested) == [], "the page asked a third party"
+    assert only_local(page.requested) == [], "the page asked a third party"
     assert page.console_errors == []
     print(f"browser test: {time.monotonic() - started:.2f} s")
 
@@ -107,4 +70,4 @@ def test_iframe_page_renders_the_title_and_posts_to_its_parent(live_server, page
     page.wait_for_function("() => window.kgSeeks.length === 1", timeout=5_000)  # arrived by postMessage
     assert page.evaluate("() => window.kgSeeks[0].lecture") == "mingdai-01"
     assert page.locator("output#seek").inner_text() != "—"
-    assert _only_local(page.requested) == [], "the page asked a third party"
+    assert only_local(page.requested) == [], "the page asked a third party"
