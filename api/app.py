@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import caching, errors
 from kg import __version__
 from kg.dataset import Dataset
 from kg.settings import Settings
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
     app.state.settings = settings
     app.state.dataset = dataset or Dataset(settings.store)
     app.state.minter = Minter(settings.base_uri)
+    app.state.responses = caching.ResponseCache()  # JSON answers by ETag (api.caching)
     errors.install(app)
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],

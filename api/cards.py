@@ -104,13 +104,13 @@ class RelatedPage(BaseModel):
             responses={404: {"description": "no such lecture"}, 304: {"description": "not modified"}})
 def card(library: str, lecture_id: str, request: Request) -> Response:
     store, iri = _lecture(request, library, lecture_id)
-    etag = caching.etag(request)
-    if caching.not_modified(request, etag):
-        return caching.not_modified_response(etag)
-    found = cards.lecture_card(store, request.app.state.minter.base, iri)  # UnknownResource → 404 (api.errors)
-    found = dataclasses.replace(found, holdings=tuple(_with_reader_links(h, request) for h in found.holdings))
-    body = Card(**dataclasses.asdict(found), formats=Formats(html=iri + ".html", turtle=iri + ".ttl", jsonld=iri + ".jsonld"))
-    return caching.json_response(body, etag)
+
+    def answer() -> Card:
+        found = cards.lecture_card(store, request.app.state.minter.base, iri)  # UnknownResource → 404 (api.errors)
+        found = dataclasses.replace(found, holdings=tuple(_with_reader_links(h, request) for h in found.holdings))
+        return Card(**dataclasses.asdict(found), formats=Formats(html=iri + ".html", turtle=iri + ".ttl", jsonld=iri + ".jsonld"))
+
+    return caching.answer(request, answer, check=lambda: _must_exist(request, store, iri, library, lecture_id))
 
 
 def _with_reader_links(holding: HoldingRecord, request: Request) -> HoldingRecord:
@@ -136,21 +136,30 @@ def related(library: str, lecture_id: str, request: Request,
             cursor: str | None = Query(None, description="the `next` value of the previous page")) -> Response:
     store, iri = _lecture(request, library, lecture_id)
     start = paging.offset(cursor)
-    etag = caching.etag(request)
-    if caching.not_modified(request, etag):
-        return caching.not_modified_response(etag)
-    everything = cards.related(store, request.app.state.minter.base, iri)
-    end = start + limit
-    page = RelatedPage(lecture=iri, total=len(everything), limit=limit, cursor=cursor,
-                       next=str(end) if end < len(everything) else None,
-                       items=[Related(**dataclasses.asdict(r)) for r in everything[start:end]])
-    return caching.json_response(page, etag)
+
+    def answer() -> RelatedPage:
+        everything = cards.related(store, request.app.state.minter.base, iri)
+        end = start + limit
+        return RelatedPage(lecture=iri, total=len(everything), limit=limit, cursor=cursor,
+                           next=str(end) if end < len(everything) else None,
+                           items=[Related(**dataclasses.asdict(r)) for r in everything[start:end]])
+
+    return caching.answer(request, answer, check=lambda: _must_exist(request, store, iri, library, lecture_id))
 
 
 def _lecture(request: Request, library: str, lecture_id: str):
-    """(store, lecture IRI); ApiError 404 when the store has no such lecture."""
-    store = request.app.state.dataset.store()
-    iri = request.app.state.minter.lecture(library, lecture_id)
+    """(store, lecture IRI) of the served build, unchecked (see ``_must_exist``)."""
+    return request.app.state.dataset.store(), request.app.state.minter.lecture(library, lecture_id)
+
+
+def known_lecture(request: Request, library: str, lecture_id: str):
+    """(store, lecture IRI) of the served build; ApiError 404 when it has no such lecture."""
+    store, iri = _lecture(request, library, lecture_id)
+    _must_exist(request, store, iri, library, lecture_id)
+    return store, iri
+
+
+def _must_exist(request: Request, store, iri: str, library: str, lecture_id: str) -> None:
+    """ApiError 404 when the store has no such lecture."""
     if not cards.is_lecture(store, request.app.state.minter.base, iri):
         raise ApiError(404, f"no lecture '{lecture_id}' of library '{library}' in this dataset")
-    return store, iri

@@ -138,21 +138,24 @@ def concept_card(path: str, request: Request) -> Response:
     """``path`` is the concept's path under the base URI: ``keyword/{label}``, ``thesaurus/{slug}``, ``clc/{notation}``."""
     store, base = request.app.state.dataset.store(), request.app.state.minter.base
     iri = concept_cards.concept_iri(base, path)
-    if not concept_cards.is_concept(store, base, iri):
-        raise ApiError(404, f"no concept '{path}' in this dataset")
-    etag = caching.etag(request)
-    if caching.not_modified(request, etag):
-        return caching.not_modified_response(etag)
-    found = concept_cards.concept_card(store, base, iri)  # UnknownResource → 404 (api.errors)
-    holdings = [_with_reader_links(h, request) for h in found.holdings]
-    fields = {f.name: getattr(found, f.name) for f in dataclasses.fields(found)}
-    fields["lectures"] = ConceptLectures(total=len(found.lectures),
-                                         items=[ConceptLecture(**dataclasses.asdict(x)) for x in found.lectures])
-    fields["holdings"] = ConceptHoldings(total=len(holdings),
-                                         items=[ConceptHolding(**dataclasses.asdict(x)) for x in holdings])
-    for name in ("labels", "alt_labels", "broader", "narrower"):
-        fields[name] = [dataclasses.asdict(x) for x in fields[name]]
-    return caching.json_response(ConceptCard(**fields, formats=_formats(iri)), etag)
+
+    def check() -> None:
+        if not concept_cards.is_concept(store, base, iri):
+            raise ApiError(404, f"no concept '{path}' in this dataset")
+
+    def answer() -> ConceptCard:
+        found = concept_cards.concept_card(store, base, iri)  # UnknownResource → 404 (api.errors)
+        holdings = [_with_reader_links(h, request) for h in found.holdings]
+        fields = {f.name: getattr(found, f.name) for f in dataclasses.fields(found)}
+        fields["lectures"] = ConceptLectures(total=len(found.lectures),
+                                             items=[ConceptLecture(**dataclasses.asdict(x)) for x in found.lectures])
+        fields["holdings"] = ConceptHoldings(total=len(holdings),
+                                             items=[ConceptHolding(**dataclasses.asdict(x)) for x in holdings])
+        for name in ("labels", "alt_labels", "broader", "narrower"):
+            fields[name] = [dataclasses.asdict(x) for x in fields[name]]
+        return ConceptCard(**fields, formats=_formats(iri))
+
+    return caching.answer(request, answer, check)
 
 
 @router.get("/api/holdings/{library}/{holding_id}/card", response_model=HoldingCard, summary="A holding's card",
@@ -160,14 +163,17 @@ def concept_card(path: str, request: Request) -> Response:
 def holding_card(library: str, holding_id: str, request: Request) -> Response:
     store, base = request.app.state.dataset.store(), request.app.state.minter.base
     iri = request.app.state.minter.holding(library, holding_id)
-    if not concept_cards.is_holding(store, base, iri):
-        raise ApiError(404, f"no holding '{holding_id}' of library '{library}' in this dataset")
-    etag = caching.etag(request)
-    if caching.not_modified(request, etag):
-        return caching.not_modified_response(etag)
-    found = _with_reader_links(concept_cards.holding_card(store, base, iri), request)  # UnknownResource → 404 (api.errors)
-    fields = {f.name: getattr(found, f.name) for f in dataclasses.fields(found)}
-    fields["lectures"] = HoldingLectures(total=len(found.lectures),
-                                         items=[HoldingLecture(**dataclasses.asdict(x)) for x in found.lectures])
-    fields["classes"] = [dataclasses.asdict(x) for x in found.classes]
-    return caching.json_response(HoldingCard(**fields, formats=_formats(iri)), etag)
+
+    def check() -> None:
+        if not concept_cards.is_holding(store, base, iri):
+            raise ApiError(404, f"no holding '{holding_id}' of library '{library}' in this dataset")
+
+    def answer() -> HoldingCard:
+        found = _with_reader_links(concept_cards.holding_card(store, base, iri), request)  # UnknownResource → 404
+        fields = {f.name: getattr(found, f.name) for f in dataclasses.fields(found)}
+        fields["lectures"] = HoldingLectures(total=len(found.lectures),
+                                             items=[HoldingLecture(**dataclasses.asdict(x)) for x in found.lectures])
+        fields["classes"] = [dataclasses.asdict(x) for x in found.classes]
+        return HoldingCard(**fields, formats=_formats(iri))
+
+    return caching.answer(request, answer, check)

@@ -53,13 +53,13 @@ def neighbourhood(request: Request,
                   limit: int = Query(network.DEFAULT_LIMIT, ge=1, le=MAX_LIMIT,
                                      description=f"neighbours of each kind, best first (1–{MAX_LIMIT})")) -> Response:
     store = request.app.state.dataset.store()
-    etag = caching.etag(request)
-    if caching.not_modified(request, etag):
-        return caching.not_modified_response(etag)
-    found = network.neighbourhood(store, request.app.state.minter.base, uri, limit)  # NotInNetwork → 404 (api.errors)
-    body = Network(center=found.center, nodes=[Node(**dataclasses.asdict(n)) for n in found.nodes],
-                   edges=[Edge(**dataclasses.asdict(e)) for e in found.edges], totals=found.totals, limit=limit)
-    return caching.json_response(body, etag)
+
+    def answer() -> Network:
+        found = network.neighbourhood(store, request.app.state.minter.base, uri, limit)  # NotInNetwork → 404 (api.errors)
+        return Network(center=found.center, nodes=[Node(**dataclasses.asdict(n)) for n in found.nodes],
+                       edges=[Edge(**dataclasses.asdict(e)) for e in found.edges], totals=found.totals, limit=limit)
+
+    return caching.answer(request, answer, check=lambda: network.check(store, request.app.state.minter.base, uri))
 
 
 def available() -> bool:

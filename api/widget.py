@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.cards import _lecture
+from api.cards import known_lecture
 from api.templating import templates
 from kg import cards
 
@@ -21,7 +21,7 @@ DEMO_LECTURE = ("nlc", "mingdai-01")
 
 
 def _title(request: Request, library: str, lecture_id: str) -> str:
-    store, iri = _lecture(request, library, lecture_id)  # 404 when unknown
+    store, iri = known_lecture(request, library, lecture_id)  # 404 when unknown
     try:
         return cards.lecture_card(store, request.app.state.minter.base, iri).title or lecture_id
     except cards.UnknownLecture:

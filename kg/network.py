@@ -75,15 +75,30 @@ class _Builder:
         return Network(self.center, tuple(self.nodes.values()), tuple(self.edges.values()), self.totals)
 
 
+def kind_of(store: ox.Store, base: str, iri: str) -> str:
+    """``lecture``, ``concept`` or ``holding``. Raises NotInNetwork when ``iri`` is none of them."""
+    if cards.is_lecture(store, base, iri):
+        return "lecture"
+    if concept_cards.is_concept(store, base, iri):
+        return "concept"
+    if concept_cards.is_holding(store, base, iri):
+        return "holding"
+    raise NotInNetwork(iri)
+
+
+def check(store: ox.Store, base: str, iri: str) -> None:
+    """Raises NotInNetwork unless ``iri`` is a lecture, concept or holding."""
+    kind_of(store, base, iri)
+
+
 def neighbourhood(store: ox.Store, base: str, iri: str, limit: int = DEFAULT_LIMIT) -> Network:
     """The network around ``iri``. Raises NotInNetwork when it is no lecture, concept or holding."""
-    if cards.is_lecture(store, base, iri):
+    kind = kind_of(store, base, iri)
+    if kind == "lecture":
         return _lecture(cards.lecture_card(store, base, iri), limit)
-    if concept_cards.is_concept(store, base, iri):
+    if kind == "concept":
         return _concept(concept_cards.concept_card(store, base, iri), limit)
-    if concept_cards.is_holding(store, base, iri):
-        return _holding(concept_cards.holding_card(store, base, iri), limit)
-    raise NotInNetwork(iri)
+    return _holding(concept_cards.holding_card(store, base, iri), limit)
 
 
 def _lecture(card: cards.Card, limit: int) -> Network:
