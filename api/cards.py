@@ -6,6 +6,12 @@ The card gathers what ``kg.cards`` reads from the store; lists follow
 strong ``ETag`` (the served build's fingerprint and the URL) answered with 304
 on ``If-None-Match``, and ``Cache-Control: public, max-age=300``. An unknown
 lecture is a 404 in the API's JSON error shape; a bad cursor or limit a 400.
+Answers are cached by ETag (``api.caching``).
+
+``/api/lectures/{id}/card`` and ``/api/lectures/{id}/related`` (without the
+library) answer for the library given as ``?library=``, by default the
+server's own (``KG_LIBRARY``): a course website of one library needs only the
+lecture id.
 """
 
 from __future__ import annotations
@@ -113,6 +119,13 @@ def card(library: str, lecture_id: str, request: Request) -> Response:
     return caching.answer(request, answer, check=lambda: _must_exist(request, store, iri, library, lecture_id))
 
 
+@router.get("/{lecture_id}/card", response_model=Card, summary="A lecture's knowledge card (library by query)",
+            responses={404: {"description": "no such lecture"}, 304: {"description": "not modified"}})
+def card_of_library(lecture_id: str, request: Request,
+                    library: str | None = Query(None, description="the lecture's library (default: KG_LIBRARY)")) -> Response:
+    return card(library or request.app.state.settings.library, lecture_id, request)
+
+
 def _with_reader_links(holding: HoldingRecord, request: Request) -> HoldingRecord:
     """Add the OPAC and OpenURL links the settings configure (KG_OPAC_PATTERN, KG_OPENURL_RESOLVER).
 
@@ -145,6 +158,15 @@ def related(library: str, lecture_id: str, request: Request,
                            items=[Related(**dataclasses.asdict(r)) for r in everything[start:end]])
 
     return caching.answer(request, answer, check=lambda: _must_exist(request, store, iri, library, lecture_id))
+
+
+@router.get("/{lecture_id}/related", response_model=RelatedPage, summary="Lectures related to a lecture (library by query)",
+            responses={404: {"description": "no such lecture"}, 400: {"description": "bad cursor or limit"}})
+def related_of_library(lecture_id: str, request: Request,
+                       library: str | None = Query(None, description="the lecture's library (default: KG_LIBRARY)"),
+                       limit: int = Query(20, ge=1, le=MAX_LIMIT, description=f"items per page (1–{MAX_LIMIT})"),
+                       cursor: str | None = Query(None, description="the `next` value of the previous page")) -> Response:
+    return related(library or request.app.state.settings.library, lecture_id, request, limit, cursor)
 
 
 def _lecture(request: Request, library: str, lecture_id: str):

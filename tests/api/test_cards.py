@@ -153,3 +153,12 @@ def test_holdings_carry_opac_and_openurl_links_when_configured(demo_store, tmp_p
         assert holding["links"]["opac"] == f"https://opac.example.org/record/{record_id}"
         query = dict(parse_qsl(urlsplit(holding["links"]["openurl"]).query))
         assert query["url_ver"] == "Z39.88-2004" and query["rft.btitle"] == holding["title"]
+
+
+def test_without_the_library_the_servers_own_or_the_asked_one_answers(live_server):
+    full = httpx.get(live_server.url("/api/lectures/nlc/kunqu-01/card")).json()
+    assert httpx.get(live_server.url("/api/lectures/kunqu-01/card")).json() == full  # KG_LIBRARY is nlc
+    assert httpx.get(live_server.url("/api/lectures/kunqu-01/card"), params={"library": "nlc"}).json() == full
+    assert httpx.get(live_server.url("/api/lectures/kunqu-01/card"), params={"library": "elsewhere"}).status_code == 404
+    related = httpx.get(live_server.url("/api/lectures/kunqu-01/related"), params={"limit": 2}).json()
+    assert related == httpx.get(live_server.url("/api/lectures/nlc/kunqu-01/related"), params={"limit": 2}).json()
