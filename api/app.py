@@ -27,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import caching, errors
 from kg import __version__
-from kg.dataset import Dataset
+from kg.dataset import Dataset, RemoteDataset, open_dataset
 from kg.settings import Settings
 from kg.uris import Minter
 
@@ -35,7 +35,7 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.search", "api.search_page", "api.concept_cards", "api.network", "api.widget", "api.resources")  # resources last: it catches the URI space
 
 
-def create_app(settings: Settings | None = None, dataset: Dataset | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, dataset: Dataset | RemoteDataset | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(
         title="opencourse-kg",
@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.dataset = dataset or Dataset(settings.store)
+    app.state.dataset = dataset or open_dataset(settings.store, settings.store_endpoint, settings.base_uri,
+                                                settings.query_timeout)
     app.state.minter = Minter(settings.base_uri)
     app.state.responses = caching.ResponseCache()  # JSON answers by ETag (api.caching)
     errors.install(app)

@@ -42,9 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--quiet", action="store_true", help="no progress display")
 
     s = commands.add_parser("serve", help="serve the current build: SPARQL, URIs, pages, dumps, API",
-                            epilog="example:\n  kg serve --store var/store --port 8000\n  KG_QUERY_TIMEOUT=10 kg serve --workers 2",
+                            epilog="example:\n  kg serve --store var/store --port 8000\n  KG_QUERY_TIMEOUT=10 kg serve --workers 2\n"
+                                   "  kg serve --store http://127.0.0.1:7878/query --workers 4   (a shared SPARQL store)",
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.add_argument("--store", type=Path, help="store directory (KG_STORE, default var/store)")
+    s.add_argument("--store", help="store directory (KG_STORE, default var/store), or the http(s) URL of a SPARQL "
+                                   "endpoint serving a build (KG_STORE_ENDPOINT)")
     s.add_argument("--host", help="address to listen on (KG_HOST, default 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (KG_PORT, default 8000)")
     s.add_argument("--workers", type=int, help="server processes (KG_SERVER_WORKERS, default 1)")
@@ -86,13 +88,16 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    settings = Settings.from_env(store=args.store, host=args.host, port=args.port,
-                                 server_workers=args.workers, base_uri=args.base_uri, dumps=args.dumps)
-    from kg.store import StoreDirectory
+    remote = args.store if args.store and args.store.startswith(("http://", "https://")) else None
+    local = Path(args.store) if args.store and not remote else None
+    settings = Settings.from_env(store=local, store_endpoint=remote or ("" if local else None), host=args.host,
+                                 port=args.port, server_workers=args.workers, base_uri=args.base_uri, dumps=args.dumps)
+    from kg.dataset import open_dataset
 
-    StoreDirectory(settings.store).summary()  # fail fast, with the usual message, when nothing is built
-    os.environ.update(KG_STORE=str(settings.store), KG_BASE_URI=settings.base_uri,
-                      KG_DUMPS=str(settings.dumps))  # for worker processes
+    # fail fast, with the usual message, when nothing is built (or the endpoint serves no build)
+    open_dataset(settings.store, settings.store_endpoint, settings.base_uri, settings.query_timeout).summary()
+    os.environ.update(KG_STORE=str(settings.store), KG_STORE_ENDPOINT=settings.store_endpoint,
+                      KG_BASE_URI=settings.base_uri, KG_DUMPS=str(settings.dumps))  # for worker processes
     uvicorn.run("api.app:create_app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.server_workers, log_level="info", server_header=False,
                 limit_concurrency=512, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)

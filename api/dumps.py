@@ -15,7 +15,9 @@
   N-Triples, JSON-LD or RDF/XML; 406 names what it can send. When the current
   dump comes from the build being served, it is that dump's ``void.ttl`` (with
   its distributions); otherwise it is made from the store, without
-  distributions.
+  distributions. Over a remote store without a local copy of its build
+  (``KG_STORE_ENDPOINT``), "from the build being served" means "of the same
+  fingerprint": the endpoint names its build by fingerprint only.
 
 The ``.gz`` files are served as what they are — ``Content-Type:
 application/gzip`` with ``Content-Disposition: attachment`` — and never with
@@ -156,7 +158,7 @@ def _listing(request: Request) -> dict[str, Any]:
     files.append({"name": MANIFEST, "url": f"/dumps/{MANIFEST}", "media_type": "application/json"})
     return {"dump": manifest.dump, "created": manifest.created, "build": manifest.stamp.build,
             "fingerprint": manifest.stamp.fingerprint, "finished": manifest.stamp.finished,
-            "current_build": current, "stale": current is not None and current != manifest.stamp.build,
+            "current_build": current, "stale": current is not None and not _serves(request, manifest.stamp),
             "void": "/.well-known/void", "manifest": f"/dumps/{MANIFEST}", "how_to": HOW_TO, "files": files}
 
 
@@ -182,7 +184,7 @@ def _description(request: Request) -> list[ox.Triple]:
     store, build = dataset.store(), dataset.build_path()
     try:
         current = _directory(request).current_dump()
-        if current is not None and current[1].stamp.build == build.name:
+        if current is not None and _serves(request, current[1].stamp):
             return list(ox.parse((current[0] / VOID).read_bytes(), ox.RdfFormat.TURTLE))
     except (DumpError, OSError, SyntaxError):
         pass  # an unreadable dump must not hide the dataset's description
@@ -231,6 +233,15 @@ def negotiate(accept: str) -> ox.RdfFormat | None:
 
 def _directory(request: Request) -> DumpDirectory:
     return DumpDirectory(request.app.state.settings.dumps)
+
+
+def _serves(request: Request, stamp: BuildStamp) -> bool:
+    """Is ``stamp`` the build being served? By build id; by fingerprint over a remote store without a local copy."""
+    dataset = request.app.state.dataset
+    local = dataset.local_build()
+    if local is not None:
+        return stamp.build == local.name
+    return stamp.fingerprint == dataset.summary().get("fingerprint")
 
 
 def _summary(request: Request) -> dict[str, Any] | None:

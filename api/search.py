@@ -8,7 +8,9 @@ see ``kg.search``), read-only, one connection per request. Queries are folded
 served build's fingerprint and the URL; 304 on ``If-None-Match``) and
 ``Cache-Control: public, max-age=300``. An empty or over-long ``q``, a bad
 ``kind`` or cursor is a 400 in the API's JSON error shape; a build without an
-index a 503.
+index a 503. Over a remote store (``KG_STORE_ENDPOINT``) the index is read
+from ``KG_STORE``'s copy of the build the endpoint serves; without such a copy
+search is a 503 saying so.
 """
 
 from __future__ import annotations
@@ -107,7 +109,14 @@ def _run(function, *args):
 
 
 def _index_path(request: Request):
-    return request.app.state.dataset.build_path() / index.INDEX_NAME
+    dataset = request.app.state.dataset
+    build = dataset.local_build()
+    if build is None:  # a remote store, and no local copy of the build it serves
+        raise ApiError(503, f"search reads the {index.INDEX_NAME} that 'kg build' writes beside the store; this "
+                            f"server reads the SPARQL endpoint {dataset.endpoint} and KG_STORE "
+                            f"({dataset.directory.root}) holds no copy of the build it serves (fingerprint "
+                            f"{dataset.summary().get('fingerprint')}): copy or mount that build directory there")
+    return build / index.INDEX_NAME
 
 
 def _hit(hit: index.Hit) -> Hit:

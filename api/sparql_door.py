@@ -7,6 +7,8 @@
   ``Vary: Accept`` always; the limits in ``X-Query-Timeout`` / ``X-Result-Limit``
   on every response;
 - queries run in worker processes under a hard timeout (``sparql.executor``);
+  over a remote store (``KG_STORE_ENDPOINT``) the workers forward them to the
+  endpoint, and every limit above is still enforced here;
 - ``GET /sparql`` without a query: the service description (RDF, with VoID
   counts) or, for browsers, the query page (YASGUI when its npm assets are
   installed, a plain form otherwise).
@@ -53,7 +55,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the query workers with the server (each opening the current build) and stop them after."""
     pool = query_pool(app)
     try:
-        build: str | None = str(app.state.dataset.build_path())
+        build: str | None = await run_in_threadpool(app.state.dataset.source)
     except StoreError:
         build = None
     await run_in_threadpool(pool.start, build)
@@ -129,9 +131,9 @@ async def _answer(request: Request, asked: protocol.ProtocolRequest, limits: Lim
     choice = media.choose(request.headers.get("accept"), asked.format)
     _refuse_early(lexer.form(query), choice)
     settings: Settings = request.app.state.settings
-    build = await run_in_threadpool(request.app.state.dataset.build_path)  # may reopen a swapped-in build
+    build = await run_in_threadpool(request.app.state.dataset.source)  # may reopen a swapped-in build
     job = Job(
-        query=query, build=str(build),
+        query=query, build=build,
         results_format=media.essence(choice.results) if choice.results else None,
         graph_format=media.essence(choice.graph) if choice.graph else None,
         result_limit=limits.result_limit,
@@ -180,11 +182,13 @@ async def _describe(request: Request, asked: protocol.ProtocolRequest, limits: L
 
 async def _statistics(request: Request, limits: Limits) -> description.Statistics:
     """Triple counts of the current build (computed once per build, by the named queries)."""
-    build = str(await run_in_threadpool(request.app.state.dataset.build_path))
+    dataset = request.app.state.dataset
+    build = await run_in_threadpool(dataset.source)
+    key = f"{build}|{(await run_in_threadpool(dataset.summary)).get('fingerprint')}"  # an endpoint's build changes behind it
     cache: dict[str, description.Statistics] | None = getattr(request.app.state, "sparql_statistics", None)
     if cache is None:
         cache = request.app.state.sparql_statistics = {}
-    if build not in cache:
+    if key not in cache:
         pool = query_pool(request.app)
         try:
             graphs = await _rows(pool, build, "service_description_counts", limits, union=False)
@@ -195,8 +199,8 @@ async def _statistics(request: Request, limits: Limits) -> description.Statistic
         except (errors.QueryTimeout, errors.ResultTooLarge):
             statistics = description.Statistics(total=None, graphs={})  # too big to count within the limits
         cache.clear()
-        cache[build] = statistics
-    return cache[build]
+        cache[key] = statistics
+    return cache[key]
 
 
 async def _rows(pool: QueryPool, build: str, name: str, limits: Limits, union: bool) -> list[dict]:

@@ -21,6 +21,7 @@ class SettingsError(InputError):
 @dataclass(frozen=True)
 class Settings:
     store: Path = Path("var/store")
+    store_endpoint: str = ""  # SPARQL 1.1 query endpoint of a shared read-only store; set: `kg serve` reads it instead of KG_STORE's database
     base_uri: str = "http://127.0.0.1:8000/"
     library: str = "nlc"  # default contributing library for manifest rows without one
     library_name: str = "国家图书馆公开课"

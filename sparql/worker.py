@@ -6,6 +6,13 @@ and keeps the store of the build it last used open, reopening it when a job
 names another build (a new build was swapped in). The parent kills the
 process when a query overruns its time: pyoxigraph cannot be interrupted.
 
+A job's ``build`` may instead be the URL of a SPARQL endpoint (a shared store,
+``KG_STORE_ENDPOINT``): the query is then sent there (``kg.remote``), and its
+answer is counted, limited and serialised here exactly as a local one; the
+service allow-list is checked before anything is sent, and the timeout is
+still this process being killed (set the endpoint's own timeout too: the
+remote evaluation goes on after the connection closes).
+
 Results are counted while they are written and refused as a whole past the
 limit; SELECT results are first written as TSV, one line per row, to count
 them cheaply, then converted to the requested format.
@@ -24,8 +31,9 @@ from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
+from kg.remote import RemoteStore, RemoteTriples, RemoteUnavailable
 from sparql import federation, media
-from sparql.errors import (NotAcceptable, QueryFailed, QuerySyntaxError, ResultTooLarge, SparqlError,
+from sparql.errors import (Busy, NotAcceptable, QueryFailed, QuerySyntaxError, ResultTooLarge, SparqlError,
                            WorkerFailed)
 
 STACK_BYTES = 256 * 1024 * 1024  # virtual; deep but legal queries need more than the default 8 MiB
@@ -34,7 +42,7 @@ STACK_BYTES = 256 * 1024 * 1024  # virtual; deep but legal queries need more tha
 @dataclass(frozen=True)
 class Job:
     query: str
-    build: str  # build directory; the database is its oxigraph/ folder
+    build: str  # build directory (the database is its oxigraph/ folder), or the http(s) URL of a SPARQL endpoint
     results_format: str | None  # media type for SELECT/ASK answers; None: the client accepts none
     graph_format: str | None  # media type for CONSTRUCT/DESCRIBE answers; None: the client accepts none
     result_limit: int
@@ -60,15 +68,20 @@ class Runner:
 
     def __init__(self) -> None:
         self.build: str | None = None
-        self.store: ox.Store | None = None
+        self.store: ox.Store | RemoteStore | None = None
 
-    def open(self, build: str) -> ox.Store:
-        """The read-only store of ``build``. Raises WorkerFailed when it cannot be opened."""
+    def open(self, build: str) -> ox.Store | RemoteStore:
+        """The read-only store of ``build`` (or its endpoint). Raises WorkerFailed when it cannot be opened."""
         if self.store is None or build != self.build:
             try:
-                self.store = ox.Store.read_only(str(Path(build) / "oxigraph"))
+                if build.startswith(("http://", "https://")):
+                    self.store = RemoteStore(build, timeout=None)  # the parent kills this process at the limit
+                else:
+                    self.store = ox.Store.read_only(str(Path(build) / "oxigraph"))
             except OSError:
                 raise WorkerFailed("the dataset could not be opened; try again shortly") from None
+            except RemoteUnavailable as error:
+                raise WorkerFailed(str(error)) from None
             self.build = build
         return self.store
 
@@ -85,6 +98,8 @@ class Runner:
             return _serialise(result, job)
         except SyntaxError as error:
             raise QuerySyntaxError(f"the query does not parse: {error}") from None
+        except RemoteUnavailable as error:
+            raise Busy(f"{error}; try again shortly") from None
         except (RuntimeError, ValueError) as error:
             raise QueryFailed(f"the query could not be evaluated: {error}") from None
         except OSError as error:
@@ -100,8 +115,8 @@ def _dataset(job: Job) -> dict:
     return {"use_default_graph_as_union": True} if job.union_default_graph else {}
 
 
-def _serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, job: Job) -> Answer:
-    if isinstance(result, ox.QueryTriples):
+def _serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | RemoteTriples, job: Job) -> Answer:
+    if isinstance(result, (ox.QueryTriples, RemoteTriples)):
         fmt = _graph_format(job)
         counter = _TripleCounter(job.result_limit)
         body = ox.serialize(counter.count(result), format=fmt, prefixes=dict(job.prefixes) or None)
