@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from api import caching
+from api.errors import ApiError
 from kg import network
 
 router = APIRouter(prefix="/api", tags=["network"])
@@ -47,12 +49,17 @@ class Network(BaseModel):
 
 @router.get("/network", response_model=Network, summary="The network around a lecture, concept or holding",
             responses={404: {"description": "not a lecture, concept or holding of this dataset"},
+                       400: {"description": "uri is not an absolute IRI"},
                        304: {"description": "not modified"}})
 def neighbourhood(request: Request,
                   uri: str = Query(..., description="the IRI of a lecture, concept (keyword, thesaurus, CLC class) or holding"),
                   limit: int = Query(network.DEFAULT_LIMIT, ge=1, le=MAX_LIMIT,
                                      description=f"neighbours of each kind, best first (1–{MAX_LIMIT})")) -> Response:
     store = request.app.state.dataset.store()
+    try:
+        ox.NamedNode(uri)
+    except ValueError:
+        raise ApiError(400, f"uri {uri!r} is not an absolute IRI (expected e.g. {request.app.state.minter.base}lecture/…)") from None
 
     def answer() -> Network:
         found = network.neighbourhood(store, request.app.state.minter.base, uri, limit)  # NotInNetwork → 404 (api.errors)

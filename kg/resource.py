@@ -125,8 +125,11 @@ def _text(name: str) -> str:
 
 
 def exists(store: ox.Store, base: str, iri: str) -> bool:
-    """Whether the store says anything about ``iri`` (as subject or graph name)."""
-    node = ox.NamedNode(iri)
+    """Whether the store says anything about ``iri`` (as subject or graph name); False when it is no valid IRI."""
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:  # control characters, spaces…: no such IRI can be in the store
+        return False
     return bool(query(store, "resource_exists", base, resource=node)) or _is_graph(store, base, node)
 
 

@@ -75,6 +75,9 @@ def test_unknown_and_bad_requests(live_server):
         answer = httpx.get(live_server.url("/api/network"), params={"uri": uri})
         assert answer.status_code == 404 and uri in answer.json()["error"]["detail"], uri
     assert httpx.get(live_server.url("/api/network")).status_code in (400, 422)
+    for bad in ("", "not an iri", "http://exa mple.org/<x>"):
+        answer = httpx.get(live_server.url("/api/network"), params={"uri": bad})
+        assert answer.status_code == 400 and "absolute IRI" in answer.json()["error"]["detail"], bad
     assert httpx.get(live_server.url("/api/network"), params={"uri": live_server.base + LECTURE, "limit": 0}).status_code in (400, 422)
 
 

@@ -223,3 +223,10 @@ def test_the_independent_conneg_checker_passes(site):
     run = subprocess.run([sys.executable, str(CHECKER), *urls], capture_output=True, text=True, timeout=120)
     last = run.stdout.strip().splitlines()[-1]
     assert run.returncode == 0 and re.fullmatch(r"\d+ passed, 0 failed, \d+ skipped", last), run.stdout[-3000:]
+
+
+def test_paths_that_decode_to_no_valid_iri_are_404_not_500(live_server):
+    for path in ("/%1A%0F7", "/lecture/nlc/%00", "/keyword/a%20b%0A", "/%7F.ttl"):  # found by schemathesis
+        for method in ("GET", "HEAD"):
+            answer = httpx.request(method, live_server.url(path), headers={"Accept": "text/html"})
+            assert answer.status_code == 404, (method, path, answer.status_code)
