@@ -19,7 +19,7 @@ from typing import Callable
 
 from fastapi import Request
 from pydantic import BaseModel
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 CACHE_CONTROL = "public, max-age=300"
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
@@ -76,10 +76,6 @@ def not_modified(request: Request, tag: str) -> bool:
 
 def not_modified_response(tag: str) -> Response:
     return Response(status_code=304, headers={"ETag": tag, "Cache-Control": CACHE_CONTROL})
-
-
-def json_response(body: BaseModel, tag: str) -> JSONResponse:
-    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": tag, "Cache-Control": CACHE_CONTROL})
 
 
 def answer(request: Request, make: Callable[[], BaseModel], check: Callable[[], None] | None = None) -> Response:

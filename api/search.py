@@ -6,7 +6,7 @@ see ``kg.search``), read-only, one connection per request. Queries are folded
 ``昆曲`` find the same things. Every list has ``total`` and a ``next`` cursor;
 ``kind=`` pages through one group. Responses carry a strong ``ETag`` (the
 served build's fingerprint and the URL; 304 on ``If-None-Match``) and
-``Cache-Control: public, max-age=300``. An empty or over-long ``q``, a bad
+``Cache-Control: public, max-age=300``, and are cached by ETag (``api.caching``). An empty or over-long ``q``, a bad
 ``kind`` or cursor is a 400 in the API's JSON error shape; a build without an
 index a 503. Over a remote store (``KG_STORE_ENDPOINT``) the index is read
 from ``KG_STORE``'s copy of the build the endpoint serves; without such a copy
@@ -73,15 +73,16 @@ def search(request: Request,
            kind: str | None = Query(None, description="only this group: lectures, concepts or holdings"),
            limit: int = Query(10, ge=1, le=MAX_LIMIT, description=f"items per group (1–{MAX_LIMIT})"),
            cursor: str | None = Query(None, description="the `next` value of a group's previous page")) -> Response:
-    text, start = _query(q), paging.offset(cursor)
-    kinds = (_kind(kind),) if kind else index.KINDS
-    etag = caching.etag(request)
-    if caching.not_modified(request, etag):
-        return caching.not_modified_response(etag)
-    pages = _run(index.search, _index_path(request), text, kinds, limit, start)
-    groups = {index.GROUPS[k]: Group(total=p.total, offset=p.offset, next=p.next, items=[_hit(h) for h in p.items])
-              for k, p in pages.items()}
-    return caching.json_response(Results(query=text, folded=fold(text), groups=groups), etag)
+    text, start = checked_query(q), paging.offset(cursor)
+    kinds = (checked_kind(kind),) if kind else index.KINDS
+
+    def answer() -> Results:
+        pages = run(index.search, index_path(request), text, kinds, limit, start)
+        groups = {index.GROUPS[k]: Group(total=p.total, offset=p.offset, next=p.next, items=[_hit(h) for h in p.items])
+                  for k, p in pages.items()}
+        return Results(query=text, folded=fold(text), groups=groups)
+
+    return caching.answer(request, answer)
 
 
 @router.get("/suggest", response_model=Suggestions, summary="Labels starting with what was typed, for typeahead",
@@ -90,16 +91,18 @@ def suggest(request: Request,
             q: str = Query("", description=f"what was typed so far (1–{MAX_QUERY} characters)"),
             limit: int = Query(10, ge=1, le=MAX_LIMIT, description=f"at most this many suggestions (1–{MAX_LIMIT})"),
             cursor: str | None = Query(None, description="the `next` value of the previous page")) -> Response:
-    text, start = _query(q), paging.offset(cursor)
-    etag = caching.etag(request)
-    if caching.not_modified(request, etag):
-        return caching.not_modified_response(etag)
-    page = _run(index.suggest, _index_path(request), text, limit, start)
-    items = [Suggestion(kind=h.kind, **_hit(h).model_dump()) for h in page.items]
-    return caching.json_response(Suggestions(query=text, folded=fold(text), total=page.total, next=page.next, items=items), etag)
+    text, start = checked_query(q), paging.offset(cursor)
+
+    def answer() -> Suggestions:
+        page = run(index.suggest, index_path(request), text, limit, start)
+        items = [Suggestion(kind=h.kind, **_hit(h).model_dump()) for h in page.items]
+        return Suggestions(query=text, folded=fold(text), total=page.total, next=page.next, items=items)
+
+    return caching.answer(request, answer)
 
 
-def _run(function, *args):
+def run(function, *args):
+    """``function(*args)`` of ``kg.search``, its errors as ApiError 400 (bad query) or 503 (no index)."""
     try:
         return function(*args)
     except index.BadQuery as error:
@@ -108,7 +111,8 @@ def _run(function, *args):
         raise ApiError(503, str(error)) from None
 
 
-def _index_path(request: Request):
+def index_path(request: Request):
+    """The search index of the build being served; ApiError 503 when this server has none."""
     dataset = request.app.state.dataset
     build = dataset.local_build()
     if build is None:  # a remote store, and no local copy of the build it serves
@@ -123,7 +127,8 @@ def _hit(hit: index.Hit) -> Hit:
     return Hit(uri=hit.uri, id=hit.id, library=hit.library, label=hit.label, score=hit.score, snippet=hit.snippet)
 
 
-def _query(q: str) -> str:
+def checked_query(q: str) -> str:
+    """``q`` stripped; ApiError 400 when empty or too long."""
     text = q.strip()
     if not text:
         raise ApiError(400, "q is empty: give the text to search for")
@@ -132,7 +137,8 @@ def _query(q: str) -> str:
     return text
 
 
-def _kind(kind: str) -> str:
+def checked_kind(kind: str) -> str:
+    """The index's name of a group (lectures → lecture); ApiError 400 for an unknown one."""
     try:
         return KIND_NAMES[kind.strip().lower()]
     except KeyError:

@@ -36,9 +36,9 @@ def search_page(request: Request,
     problem = None
     if text:
         try:
-            kinds = (search_api._kind(kind),) if kind else index.KINDS
-            found = search_api._run(index.search, search_api._index_path(request), search_api._query(text), kinds,
-                                    PAGE_SIZE, offset(cursor))
+            kinds = (search_api.checked_kind(kind),) if kind else index.KINDS
+            found = search_api.run(index.search, search_api.index_path(request), search_api.checked_query(text), kinds,
+                                   PAGE_SIZE, offset(cursor))
         except ApiError as error:
             if error.status != 400:
                 raise
