@@ -19,13 +19,15 @@ Starting the app imports neither jieba nor spaCy.
 from __future__ import annotations
 
 import importlib
+import logging
+import sys
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import caching, errors
+from api import caching, errors, traffic
 from kg import __version__
 from kg.dataset import Dataset, RemoteDataset, open_dataset
 from kg.settings import Settings
@@ -55,10 +57,24 @@ def create_app(settings: Settings | None = None, dataset: Dataset | RemoteDatase
         expose_headers=["Link", "Location", "Content-Location", "ETag", "Last-Modified", "Vary", "X-Result-Limit",
                         "X-Result-Count", "X-Query-Timeout", "X-Query-Size-Limit"],
     )
+    app.add_middleware(traffic.RateLimit, limit=settings.rate_limit, exempt=settings.rate_limit_exempt)
+    app.add_middleware(traffic.AccessLog, full_addresses=bool(settings.log_full_addresses))  # outermost: sees 429s too
+    _log_access_to_stderr()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in ROUTERS:
         app.include_router(importlib.import_module(name).router)
     return app
+
+
+def _log_access_to_stderr() -> None:
+    """One line per request on stderr (``api.traffic.AccessLog``), once per process."""
+    access = logging.getLogger("kg.access")
+    if not access.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False
 
 
 def create_app_from_env() -> FastAPI:

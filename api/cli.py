@@ -100,6 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
                       KG_BASE_URI=settings.base_uri, KG_DUMPS=str(settings.dumps))  # for worker processes
     uvicorn.run("api.app:create_app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.server_workers, log_level="info", server_header=False,
+                access_log=False,  # api.traffic.AccessLog writes the access log, without full client addresses
                 limit_concurrency=512, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
     return 0
 

@@ -44,6 +44,9 @@ class Settings:
     license: str = "https://creativecommons.org/publicdomain/zero/1.0/"
     opac_pattern: str = ""  # catalogue URL of a holding, with {id} and/or {isbn}; empty = no OPAC link
     openurl_resolver: str = ""  # base URL of an OpenURL 1.0 resolver / document delivery; empty = no link
+    rate_limit: int = 600  # requests a minute per client address (api.traffic); 0 = no limit
+    rate_limit_exempt: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses never limited (local proxy, health checks)
+    log_full_addresses: int = 0  # 1 = access log keeps whole client addresses; 0 = only their /24 or /48 network
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

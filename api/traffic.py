@@ -1,0 +1,124 @@
+"""Who may ask how often, and what the server remembers of them: rate limiting and the access log.
+
+``RateLimit`` (ASGI middleware): each client address may make ``KG_RATE_LIMIT``
+requests per minute (fixed one-minute windows; 0 = no limit). Every answer
+advertises the client's budget in the ``RateLimit-Limit``,
+``RateLimit-Remaining`` and ``RateLimit-Reset`` headers (IETF httpapi
+RateLimit fields); over the budget the answer is ``429 Too Many Requests`` with
+``Retry-After``. Addresses in ``KG_RATE_LIMIT_EXEMPT`` (loopback by default:
+health checks, a local reverse proxy) are not counted. Behind a proxy, run
+uvicorn with ``--proxy-headers`` so the address is the reader's. The count is
+per server process (``kg serve --workers N`` gives each process its budget).
+
+``AccessLog`` (ASGI middleware): one line per request — method, path, status,
+milliseconds — naming the client by its network only (IPv4 /24, IPv6 /48)
+unless the operator sets ``KG_LOG_FULL_ADDRESSES=1``. Query strings are not
+logged (searches say what a reader is interested in). Nothing about readers
+is stored anywhere else.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import threading
+import time
+from typing import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("kg.access")
+WINDOW = 60.0
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else ""
+
+
+def anonymised(address: str) -> str:
+    """The client's network: ``203.0.113.0/24``, ``2001:db8:1::/48``; anything unparseable becomes ``-``."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "-"
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+class Budgets:
+    """Requests counted per address in fixed windows; the previous windows' counts are dropped as time moves on."""
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.clock = limit, clock
+        self._window = math.floor(clock() / WINDOW)
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, address: str) -> tuple[bool, int, int]:
+        """(allowed, remaining, seconds until the window resets) after counting one request of ``address``."""
+        now = self.clock()
+        window = math.floor(now / WINDOW)
+        with self._lock:
+            if window != self._window:
+                self._window, self._counts = window, {}
+            used = self._counts.get(address, 0) + 1
+            self._counts[address] = used
+        reset = max(1, math.ceil((window + 1) * WINDOW - now))
+        return used <= self.limit, max(0, self.limit - used), reset
+
+
+class RateLimit:
+    def __init__(self, app: ASGIApp, limit: int, exempt: tuple[str, ...] = ("127.0.0.1", "::1")) -> None:
+        self.app, self.exempt = app, frozenset(exempt)
+        self.budgets = Budgets(limit) if limit > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        address = client_address(scope)
+        if scope["type"] != "http" or self.budgets is None or address in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        allowed, remaining, reset = self.budgets.take(address)
+        fields = [(b"ratelimit-limit", str(self.budgets.limit).encode()), (b"ratelimit-remaining", str(remaining).encode()),
+                  (b"ratelimit-reset", str(reset).encode())]
+        if not allowed:
+            body = (f'{{"error":{{"status":429,"title":"Too Many Requests","detail":"at most {self.budgets.limit} '
+                    f'requests a minute from one address; try again in {reset} s"}}}}').encode()
+            await send({"type": "http.response.start", "status": 429, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(reset).encode()), *fields]})
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def send_with_budget(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *fields]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_budget)
+
+
+class AccessLog:
+    def __init__(self, app: ASGIApp, full_addresses: bool = False) -> None:
+        self.app, self.full_addresses = app, full_addresses
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 0
+
+        async def remember_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember_status)
+        finally:
+            address = client_address(scope)
+            who = address if self.full_addresses else anonymised(address)
+            log.info("%s %s %s %d %.1fms", who, scope.get("method", "-"), scope.get("path", "-"), status or 500,
+                     1000 * (time.perf_counter() - started))
