@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, dataset: Dataset | RemoteDatase
                         "X-Result-Count", "X-Query-Timeout", "X-Query-Size-Limit"],
     )
     app.add_middleware(traffic.RateLimit, limit=settings.rate_limit, exempt=settings.rate_limit_exempt)
+    app.add_middleware(traffic.HeaderLimit)
     app.add_middleware(traffic.AccessLog, full_addresses=bool(settings.log_full_addresses))  # outermost: sees 429s too
     _log_access_to_stderr()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

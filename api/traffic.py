@@ -10,6 +10,11 @@ health checks, a local reverse proxy) are not counted. Behind a proxy, run
 uvicorn with ``--proxy-headers`` so the address is the reader's. The count is
 per server process (``kg serve --workers N`` gives each process its budget).
 
+``HeaderLimit`` (ASGI middleware): a request whose header fields exceed
+``MAX_HEADER_BYTES`` in all or ``MAX_HEADER_FIELDS`` in number is answered
+``431 Request Header Fields Too Large`` before any route sees it (the HTTP
+parser only bounds headers that arrive slowly).
+
 ``AccessLog`` (ASGI middleware): one line per request — method, path, status,
 milliseconds — naming the client by its network only (IPv4 /24, IPv6 /48)
 unless the operator sets ``KG_LOG_FULL_ADDRESSES=1``. Query strings are not
@@ -30,6 +35,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("kg.access")
 WINDOW = 60.0
+MAX_HEADER_BYTES = 16 * 1024
+MAX_HEADER_FIELDS = 100
 
 
 def client_address(scope: Scope) -> str:
@@ -97,6 +104,26 @@ class RateLimit:
             await send(message)
 
         await self.app(scope, receive, send_with_budget)
+
+
+class HeaderLimit:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope.get("headers", [])
+            size = sum(len(name) + len(value) + 4 for name, value in headers)
+            if size > MAX_HEADER_BYTES or len(headers) > MAX_HEADER_FIELDS:
+                body = (f'{{"error":{{"status":431,"title":"Request Header Fields Too Large","detail":"{len(headers)} '
+                        f'header fields, {size} bytes; at most {MAX_HEADER_FIELDS} fields and {MAX_HEADER_BYTES} bytes '
+                        f'are accepted"}}}}').encode()
+                await send({"type": "http.response.start", "status": 431, "headers": [
+                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 class AccessLog:
