@@ -95,7 +95,7 @@ def test_clc_class(client, live_server):
     tang = _concept(client, "clc/Z221")  # 唐代: a class lectures are assigned to
     assert tang["notation"] == "Z221"
     _check_lists(tang, base)
-    assert _lecture(tang, "tangshi-01")["times"] and tang["lectures"]["total"] >= 3
+    assert tang["lectures"]["total"] >= 3 and all(item["times"] for item in tang["lectures"]["items"])
     ranks = [item["rank"] for item in tang["lectures"]["items"]]
     assert ranks == sorted(ranks)
     scores = [h["score"] for h in tang["holdings"]["items"] if h["score"] is not None]
