@@ -1,8 +1,10 @@
 """``python -m bench.quality``: every quality figure beside its baselines, in one run.
 
 Inputs: the demo corpus (``data/``) with the gold files of ``bench/gold/``, and,
-when ``../shared/datasets`` is present, the TED talks with their topic tags
-(related lectures) and the 8,030 LoC records as holdings. Writes
+when ``../shared/datasets`` is present, the TED talks with their blind keyword
+gold sets (``bench/gold/ted_keywords.json``; keywords are also scored pooled
+with the demo, 37 lectures) and topic tags (related lectures), and the 8,030
+LoC records as holdings. Writes
 ``bench/results/quality.json`` and prints a table.
 """
 

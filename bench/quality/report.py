@@ -14,34 +14,68 @@ DEMO_VOCABULARY = ROOT / "data" / "vocab" / "demo-thesaurus.ttl"
 LOC_RECORDS = Path("loc_chinese_marc") / "loc_booksall2016_part01_chi.mrc"
 
 
+KEYWORDS_DEMO = "keywords (demo, 18 lectures, gold sets)"
+KEYWORDS_TED = "keywords (TED, 19 talks, blind gold sets)"
+KEYWORDS_POOLED = "keywords (demo + TED pooled, 37 lectures)"
+KeywordPart = tuple[evaluate.Runs, evaluate.Gold]
+
+
 def evaluate_all(scratch: Path, shared: bool = True) -> dict:
     """All measures; the TED ones only when ``../shared/datasets`` is present and ``shared``."""
     settings = Settings.from_env(store=scratch / "store")
-    results: dict = {"measures": evaluate_demo(settings)}
+    measures, demo_keywords = analyse_demo(settings)
+    results: dict = {"measures": measures, "keyword metrics": evaluate.KEYWORD_METRICS}
     datasets = corpora.shared_datasets()
     if shared and datasets:
-        results["measures"].update(evaluate_ted(scratch, settings, datasets))
+        ted_measures, ted_keywords = analyse_ted(scratch, settings, datasets)
+        measures.update(ted_measures)
+        measures[KEYWORDS_POOLED] = evaluate.keyword_scores([demo_keywords, ted_keywords])
     else:
         results["skipped"] = "TED measures: ../shared/datasets not found"
+    results["measures"] = dict(sorted(measures.items(), key=lambda item: not item[0].startswith("keywords")))
+    results["keyword gains"] = {measure: keyword_gains(scores) for measure, scores in results["measures"].items() if measure.startswith("keywords")}
     return results
 
 
 def evaluate_demo(settings: Settings) -> dict[str, evaluate.Scores]:
     """Keywords, knowledge points and holdings against the judged demo gold files; related against series."""
+    return analyse_demo(settings)[0]
+
+
+def analyse_demo(settings: Settings) -> tuple[dict[str, evaluate.Scores], KeywordPart]:
     demo = analyse(ROOT / "data", settings)
+    gold = evaluate.gold_keywords(evaluate.read_gold("demo_keywords.json"))
+    runs = evaluate.keyword_runs(demo, gold)
     return {
-        "keywords (demo, 18 lectures, gold sets)": evaluate.keywords(demo, evaluate.gold_keywords(evaluate.read_gold("demo_keywords.json"))),
+        KEYWORDS_DEMO: evaluate.keyword_scores([(runs, gold)]),
         "knowledge points (demo, judged)": evaluate.knowledge_points(demo, evaluate.read_gold("demo_knowledge_points_judged.json"), settings.base_uri),
         "holdings (demo, judged)": evaluate.holdings(demo, evaluate.read_gold("demo_holdings_judged.json")),
         "related (demo, series as topic)": evaluate.related(demo, {a.lecture.id: {a.lecture.series or ""} for a in demo.analyses}),
-    }
+    }, (runs, gold)
 
 
 def evaluate_ted(scratch: Path, settings: Settings, datasets: Path) -> dict[str, evaluate.Scores]:
-    """Related lectures of the 19 TED talks (with the 8,030 LoC records as holdings) against TED's topic tags."""
+    """Keywords of the 19 TED talks against the blind gold sets (``bench/gold/ted_keywords.json``), and
+    related lectures (with the 8,030 LoC records as holdings) against TED's topic tags."""
+    return analyse_ted(scratch, settings, datasets)[0]
+
+
+def analyse_ted(scratch: Path, settings: Settings, datasets: Path) -> tuple[dict[str, evaluate.Scores], KeywordPart]:
     source = corpora.ted_source(scratch / "ted", datasets)
     ted = analyse(source, settings, holdings=(datasets / LOC_RECORDS,), vocabularies=(DEMO_VOCABULARY,))
-    return {"related (TED, 19 talks, topic tags)": evaluate.related(ted, corpora.ted_topics(datasets))}
+    gold = evaluate.gold_keywords(evaluate.read_gold("ted_keywords.json"))
+    runs = evaluate.keyword_runs(ted, gold)
+    return {
+        KEYWORDS_TED: evaluate.keyword_scores([(runs, gold)]),
+        "related (TED, 19 talks, topic tags)": evaluate.related(ted, corpora.ted_topics(datasets)),
+    }, (runs, gold)
+
+
+def keyword_gains(scores: evaluate.Scores, metrics: tuple[str, ...] = ("F1@5", "F1c@5", "F1@10")) -> dict[str, dict[str, float | None]]:
+    """Relative improvement of ours over each baseline (0.5 = +50 %), per metric."""
+    ours = scores["ours"]
+    return {metric: {baseline: (round(ours[metric] / values[metric] - 1, 4) if values[metric] else None)
+                     for baseline, values in scores.items() if baseline != "ours"} for metric in metrics}
 
 
 def table(results: dict) -> str:
@@ -52,6 +86,11 @@ def table(results: dict) -> str:
         lines.append(f"  {'system':<18}" + "".join(f"{m:>10}" for m in metrics))
         for system, values in systems.items():
             lines.append(f"  {system:<18}" + "".join(_cell(values.get(m)) for m in metrics))
+        for metric, gains in results.get("keyword gains", {}).get(measure, {}).items():
+            lines.append(f"  ours vs baselines on {metric}: " + ", ".join(
+                f"{baseline} {'n/a' if gain is None else f'{gain:+.0%}'}" for baseline, gain in gains.items()))
+    if "keyword metrics" in results:
+        lines.append("\nkeyword metrics: " + "; ".join(f"{name}: {text}" for name, text in results["keyword metrics"].items()))
     if "skipped" in results:
         lines.append(f"\n(skipped: {results['skipped']})")
     return "\n".join(lines)
