@@ -26,6 +26,10 @@ A declared encoding is honoured: ``GBK``, ``gb2312``, ``cp936``… read as
 ``gb18030`` (their superset), ``cp950``/``big5-tw``… as the Big5 family, any
 spelling Python knows for UTF-8/UTF-16 as that. Other codecs are refused.
 
+UTF-16 text (with a BOM or without) holding three or more unassigned or
+private-use characters is refused: that is what UTF-8 or GB18030 bytes become
+when read as UTF-16, i.e. files in different encodings joined into one.
+
 Every U+FEFF (a BOM, also one pasted into the middle of the text by joining
 files) is removed. Failures raise ``EncodingError`` with the byte offset of the
 first bad byte and the accepted encodings.
@@ -34,6 +38,7 @@ first bad byte and the accepted encodings.
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -57,6 +62,8 @@ _BINARY_SHARE = 0.01
 _SAMPLE = 100_000
 MIN_SCORE = 0.3
 _MIN_JUDGED = 32
+_NEWLINE = b"\n"
+_MISREAD = 3  # unassigned or private-use characters that make a UTF-16 reading wrong
 
 
 def decode(data: bytes, path: Path, declared: str | None = None) -> tuple[str, str]:
@@ -125,13 +132,18 @@ def _strict(data: bytes, path: Path, skip: int, codec: str, why: str) -> str:
 def _detect(data: bytes, path: Path) -> tuple[str, str]:
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
-            return _strict(data, path, len(bom), codec, f"the file starts with a {codec} byte-order mark"), name
+            text = _strict(data, path, len(bom), codec, f"the file starts with a {codec} byte-order mark")
+            return _check_utf16(text, data, path, len(bom), codec), name
     order = _utf16_order(data)
     if order:
         try:
-            return data.decode(order), order
+            return _check_utf16(data.decode(order), data, path, 0, order), order
         except UnicodeDecodeError:
             pass  # not UTF-16 after all: judged as binary below
+        except EncodingError:
+            if _utf16_start(data, data.index(0)) is None:
+                raise  # UTF-16 first, then another encoding
+            # else another encoding first, then UTF-16: _refuse_binary names where it starts
     _refuse_binary(data, path)
     try:
         return data.decode("utf-8"), "utf-8"
@@ -139,6 +151,26 @@ def _detect(data: bytes, path: Path) -> tuple[str, str]:
         if error.reason == "unexpected end of data" and error.end == len(data) and error.start > 0:
             return data[: error.start].decode("utf-8"), "utf-8"
         return _decode_chinese(data, path, error.start)
+
+
+def _check_utf16(text: str, data: bytes, path: Path, skip: int, codec: str) -> str:
+    """``text`` read as UTF-16, unless it holds unassigned or private-use characters: what UTF-8 (or
+    other 8-bit) text becomes when read as UTF-16, e.g. a UTF-8 file joined to a UTF-16 one."""
+    if codec == "utf-8":
+        return text
+    odd = [i for i, ch in enumerate(text[:_SAMPLE]) if unicodedata.category(ch) in ("Co", "Cn")]
+    if len(odd) < _MISREAD:
+        return text
+    offset = skip + len(text[: odd[0]].encode(codec))
+    line = text[: odd[0]].count("\n") + 1
+    raise EncodingError(
+        path,
+        f"mixed encodings: read as {codec}, the text turns into unassigned or private-use characters "
+        f"({len(odd)} of them) from byte {offset} (line {line}) on; is text in another encoding (UTF-8?) "
+        "joined to it?",
+        position=f"byte {offset}",
+        expected=f"one encoding for the whole file: {ACCEPTED}",
+    )
 
 
 def _utf16_order(data: bytes) -> str | None:
@@ -160,6 +192,15 @@ def _refuse_binary(data: bytes, path: Path) -> None:
     controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
     if controls and controls > _BINARY_SHARE * len(data):
         first = next(i for i, byte in enumerate(data) if byte in _CONTROL_BYTES)
+        start = _utf16_start(data, first)
+        if start is not None:
+            raise EncodingError(
+                path,
+                f"mixed encodings: the file turns into UTF-16 at byte {start} (line "
+                f"{data.count(_NEWLINE, 0, start) + 1}) after text in another encoding; files joined?",
+                position=f"byte {start}",
+                expected=f"one encoding for the whole file: {ACCEPTED}",
+            )
         raise EncodingError(
             path,
             f"looks like binary data, not text: {controls / len(data):.0%} of the bytes are NUL or "
@@ -167,6 +208,13 @@ def _refuse_binary(data: bytes, path: Path) -> None:
             position=f"byte {first}",
             expected=f"a text file in {ACCEPTED}",
         )
+
+
+def _utf16_start(data: bytes, first_control: int) -> int | None:
+    """Where UTF-16 text begins after bytes that are not UTF-16 (a byte-order mark, or the byte before
+    the first NUL), if the file is such a join."""
+    candidates = (data.find(codecs.BOM_UTF16_LE), data.find(codecs.BOM_UTF16_BE), first_control - 1)
+    return next((start for start in candidates if start > 0 and _utf16_order(data[start:])), None)
 
 
 def _decode_chinese(data: bytes, path: Path, utf8_failure: int) -> tuple[str, str]:
@@ -225,12 +273,25 @@ def _characters(codec: str, leads: list[int], trails: range | list[int]) -> froz
     return frozenset(found)
 
 
+def _mixed_hint(data: bytes, codec: str, offset: int) -> str:
+    """A hint when the bad byte is part of a byte-order mark, or ends valid UTF-8 with non-ASCII text:
+    files in different encodings were joined, or text pasted in."""
+    for bom, name in ((codecs.BOM_UTF8, "UTF-8"), (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if data.find(bom, max(0, offset - len(bom) + 1), offset + len(bom)) >= 0:
+            return f"a {name} byte-order mark in the middle of the file: files in different encodings joined?"
+    if codec != "utf-8" or data[:offset].isascii():
+        return ""
+    return f"the {offset} bytes before it are valid UTF-8: is text in another encoding (GBK?) mixed in?"
+
+
 def _undecodable(data: bytes, path: Path, failures: dict[str, int], why: str) -> EncodingError:
     """The error naming the first bad byte of the encoding that got furthest, and the others'."""
     codec, offset = max(failures.items(), key=lambda item: item[1])
     others = ", ".join(f"{c} fails at byte {o}" for c, o in failures.items() if c != codec)
-    bad = f" (0x{data[offset]:02x})" if offset < len(data) else " (end of file)"
-    clauses = [f"cannot decode: byte {offset}{bad} is not valid {codec}", others, why]
+    byte = f"0x{data[offset]:02x}" if offset < len(data) else "end of file"
+    line = "" if codec.startswith("utf-16") else f", line {data.count(_NEWLINE, 0, offset) + 1}"
+    clauses = [f"cannot decode: byte {offset} ({byte}{line}) is not valid {codec}", others, why,
+               _mixed_hint(data, codec, offset)]
     return EncodingError(
         path,
         "; ".join(clause for clause in clauses if clause),

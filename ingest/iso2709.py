@@ -11,13 +11,16 @@ length, start; each field inside the record and ending in 0x1E) are checked.
 Characters: leader/09 ``a`` means UTF-8; so do data bytes that are valid UTF-8
 with multi-byte characters (records that forgot the flag). Otherwise a given
 ``encoding`` is used; else MARC21 is MARC-8 (EACC CJK included) and UNIMARC
-GB 18030; Latin-1 is the last resort, and undecodable UTF-8 becomes U+FFFD.
+GB 18030; Latin-1 is the last resort, and undecodable UTF-8 becomes U+FFFD
+(a MARC-8 multi-byte character cut off by the end of its field becomes a space;
+pymarc's report of it on stderr, which names neither file nor record, is silenced).
 A MARC-8 decoding that is mostly stray diacritics (a file in a local code page
 such as cp1251) is a ``Fault`` naming the remedy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import unicodedata
 from collections.abc import Iterator
@@ -154,7 +157,8 @@ def _decode(chunk: bytes, encoding: str | None) -> Record:
     failure = None
     for options in [*attempts, {"file_encoding": "latin-1"}]:
         try:
-            record = Record(chunk, to_unicode=True, hide_utf8_warnings=True, **options)
+            with contextlib.redirect_stderr(io.StringIO()):  # pymarc reports cut-off MARC-8 on stderr; a space replaces it
+                record = Record(chunk, to_unicode=True, hide_utf8_warnings=True, **options)
         except UnicodeDecodeError as error:
             failure = error
             continue

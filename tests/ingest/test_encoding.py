@@ -1,5 +1,6 @@
 import codecs
 import json
+import unicodedata
 from pathlib import Path
 
 import opencc
@@ -149,7 +150,8 @@ def test_any_bytes_decode_or_raise_encoding_error(data):
 def test_utf8_text_round_trips(text):
     assert decode(text.encode("utf-8"), Path("x.srt")) == (text, "utf-8")
     assert decode(codecs.BOM_UTF8 + text.encode("utf-8"), Path("x.srt")) == (text, "utf-8-sig")
-    assert decode(text.encode("utf-16"), Path("x.srt")) == (text, "utf-16")
+    if sum(unicodedata.category(ch) in ("Co", "Cn") for ch in text) < 3:  # else refused as mixed encodings
+        assert decode(text.encode("utf-16"), Path("x.srt")) == (text, "utf-16")
 
 
 @pytest.mark.realdata
@@ -163,3 +165,37 @@ def test_tells_gb18030_from_big5_on_real_lecture_text(shared_datasets):
             assert decode(part.encode("gb18030"), Path("t.srt")) == (part, "gb18030")
             traditional = to_traditional.convert(part).encode("big5", errors="ignore")
             assert decode(traditional, Path("t.srt"))[1] == "big5"
+
+
+# --- files in two encodings joined into one ---------------------------------------------------------
+
+CUES = "1\n00:00:01,000 --> 00:00:02,000\n各位读者朋友，欢迎来到今天的公开课。\n\n"
+
+
+@pytest.mark.parametrize("head_bom", [b"", codecs.BOM_UTF16_LE])
+def test_utf8_text_joined_after_utf16_is_refused_not_read_as_nonsense(head_bom):
+    utf16 = head_bom + CUES.encode("utf-16-le")
+    with pytest.raises(EncodingError) as caught:
+        decode(utf16 + CUES.encode("utf-8"), Path("x.srt"))
+    assert caught.value.position == f"byte {len(utf16)}" and "mixed encodings" in caught.value.message
+
+
+@pytest.mark.parametrize("odd", [b"", b"x"])  # the UTF-16 part starting at an even or an odd offset
+def test_utf16_joined_after_utf8_names_where_it_starts(odd):
+    utf8 = CUES.encode("utf-8") + odd
+    with pytest.raises(EncodingError) as caught:
+        decode(utf8 + CUES.encode("utf-16"), Path("x.srt"))
+    assert caught.value.position == f"byte {len(utf8)}"
+    assert f"turns into UTF-16 at byte {len(utf8)} (line 5)" in caught.value.message
+
+
+def test_undecodable_byte_names_its_line_and_hints_at_mixing():
+    data = CUES.encode("utf-8") + CUES.encode("gb18030")
+    with pytest.raises(EncodingError) as caught:
+        decode(data, Path("x.srt"))
+    first_bad = len(CUES.encode("utf-8")) + CUES.encode("gb18030").index(b"\xb8")
+    assert caught.value.position == f"byte {first_bad}" and ", line 7)" in caught.value.message
+    assert "valid UTF-8: is text in another encoding (GBK?) mixed in?" in caught.value.message
+    with pytest.raises(EncodingError) as caught:
+        decode(CUES.encode("gb18030") + codecs.BOM_UTF8 + CUES.encode("utf-8"), Path("x.srt"))
+    assert "UTF-8 byte-order mark in the middle" in caught.value.message
