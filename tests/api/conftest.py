@@ -84,8 +84,8 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-b
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")  # not session: Playwright's sync API keeps an event loop running while it lives,
+def browser():                   # and later tests call asyncio.run()
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium): browser tests skipped")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
