@@ -34,7 +34,7 @@ from kg.settings import Settings
 from kg.uris import Minter
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.search", "api.search_page", "api.concept_cards", "api.network", "api.widget", "api.resources")  # resources last: it catches the URI space
+ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.search", "api.search_page", "api.concept_cards", "api.network", "api.widget", "api.libraries", "api.resources")  # resources last: it catches the URI space
 
 
 def create_app(settings: Settings | None = None, dataset: Dataset | RemoteDataset | None = None) -> FastAPI:

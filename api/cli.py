@@ -65,9 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     i = commands.add_parser("info", help="summarise the current build of a store",
                             epilog="example:\n  kg info --store var/store", formatter_class=argparse.RawDescriptionHelpFormatter)
     i.add_argument("--store", type=Path, help="store directory (KG_STORE, default var/store)")
+    _add_library_commands(commands)
 
     args = parser.parse_args(argv)
     try:
+        if args.command == "library":
+            return _library(args)
         if args.command == "build":
             return _build(args)
         if args.command == "serve":
@@ -140,6 +143,69 @@ def _build(args: argparse.Namespace) -> int:
             print(f"  {note}", file=sys.stderr)
     print(_summary_table(report))
     return 0
+
+
+# --- kg library: the contributing libraries' registry (kg.libraries) ----------------------
+
+EPILOG_LIBRARY = """examples:
+  kg library add sh-lib --name 上海图书馆 --homepage https://www.library.sh.cn/
+  kg library list
+  kg library new-token sh-lib        (the old token stops working)
+  kg library revoke-token sh-lib
+
+The registry is STORE/libraries.json, beside the builds: it survives rebuilds.
+A token is printed once, on stdout; only its SHA-256 is stored."""
+
+
+def _add_library_commands(commands: argparse._SubParsersAction) -> None:
+    group = commands.add_parser("library", help="register contributing libraries and manage their API tokens",
+                                epilog=EPILOG_LIBRARY, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = group.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="register a library and print its API token (once)")
+    add.add_argument("id", help="library id: a-z 0-9 _ - (not 'vocabularies' or 'meta'), e.g. sh-lib")
+    add.add_argument("--name", required=True, help="display name, e.g. 上海图书馆")
+    add.add_argument("--homepage", default="", help="the library's web site (http(s) URL)")
+    add.add_argument("--opac-pattern", default="", help="catalogue URL of a holding with {id} and/or {isbn}")
+    add.add_argument("--openurl-resolver", default="", help="base URL of its OpenURL 1.0 resolver")
+    listing = actions.add_parser("list", help="the registered libraries (never their tokens)")
+    new = actions.add_parser("new-token", help="issue a new API token (printed once); the old one stops working")
+    new.add_argument("id")
+    revoke = actions.add_parser("revoke-token", help="revoke the library's API token")
+    revoke.add_argument("id")
+    for action in (add, listing, new, revoke):
+        action.add_argument("--store", type=Path, help="store directory (KG_STORE, default var/store)")
+
+
+def _library(args: argparse.Namespace) -> int:
+    from kg.libraries import LibraryError, Registry
+
+    registry = Registry(Settings.from_env(store=args.store).store)
+    try:
+        if args.action == "add":
+            library, token = registry.add(args.id, args.name, args.homepage, args.opac_pattern, args.openurl_resolver)
+            print(f"registered library {library.id} ({library.name}); its API token follows, shown this once "
+                  f"(only its SHA-256 is kept in {registry.path})", file=sys.stderr)
+            print(token)
+        elif args.action == "new-token":
+            token = registry.new_token(args.id)
+            print(f"new API token for {args.id} (the previous one no longer works), shown this once:", file=sys.stderr)
+            print(token)
+        elif args.action == "revoke-token":
+            registry.revoke_token(args.id)
+            print(f"revoked the API token of {args.id}; 'kg library new-token {args.id}' issues another", file=sys.stderr)
+        else:
+            _print_libraries(registry.all())
+    except LibraryError as error:
+        print(f"kg: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _print_libraries(libraries) -> None:
+    print(f"{'id':<20}{'token':<10}{'created':<22}name")
+    for library in libraries:
+        print(f"{library.id:<20}{library.token_state:<10}{library.created:<22}{library.name}"
+              + (f"  <{library.homepage}>" if library.homepage else ""))
 
 
 def _info(args: argparse.Namespace) -> int:

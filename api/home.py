@@ -30,6 +30,7 @@ def _doors(request: Request) -> dict:
         "sparql": "/sparql",
         "browse": request.app.state.minter.base + "vocab/",
         "dumps": "/dumps/",
+        "libraries": "/libraries/",
         "void": "/.well-known/void",
         "search": "/search",
         "api_docs": "/docs",
