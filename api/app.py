@@ -24,10 +24,9 @@ import sys
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import caching, errors, traffic
+from api import caching, errors, sparql_door, traffic
 from kg import __version__
 from kg.dataset import Dataset, RemoteDataset, open_dataset
 from kg.settings import Settings
@@ -52,8 +51,9 @@ def create_app(settings: Settings | None = None, dataset: Dataset | RemoteDatase
     app.state.minter = Minter(settings.base_uri)
     app.state.responses = caching.ResponseCache()  # JSON answers by ETag (api.caching)
     errors.install(app)
+    app.add_middleware(sparql_door.QueryDoor)  # innermost: /sparql queries skip the routing, all else goes on
     app.add_middleware(
-        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
+        traffic.Cors, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
         expose_headers=["Link", "Location", "Content-Location", "ETag", "Last-Modified", "Vary", "X-Result-Limit",
                         "X-Result-Count", "X-Query-Timeout", "X-Query-Size-Limit"],
     )

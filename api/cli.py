@@ -101,9 +101,13 @@ def _serve(args: argparse.Namespace) -> int:
     open_dataset(settings.store, settings.store_endpoint, settings.base_uri, settings.query_timeout).summary()
     os.environ.update(KG_STORE=str(settings.store), KG_STORE_ENDPOINT=settings.store_endpoint,
                       KG_BASE_URI=settings.base_uri, KG_DUMPS=str(settings.dumps))  # for worker processes
+    from api.traffic import http_protocol
+
     uvicorn.run("api.app:create_app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.server_workers, log_level="info", server_header=False,
                 access_log=False,  # api.traffic.AccessLog writes the access log, without full client addresses
+                loop="auto",  # uvloop when installed
+                http=http_protocol(),  # httptools with a bound on request heads (h11 without httptools)
                 limit_concurrency=512, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
     return 0
 

@@ -14,22 +14,31 @@
   installed, a plain form otherwise).
 
 The SPARQL errors of ``sparql.errors`` become HTTP statuses here, in ``STATUS``.
+
+``QueryDoor`` (pure ASGI, installed by ``api.app`` inside the other
+middlewares) answers the requests that carry a query without FastAPI's
+routing and request objects; the route below answers the same way (and is
+what the OpenAPI documentation describes, and what serves requests without a
+query: the service description and the query page).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import ApiError
+from api.errors import ApiError, error_response
 from api.templating import templates
 from kg.namespaces import PREFIXES
 from kg.settings import Settings
@@ -37,7 +46,7 @@ from kg.store import StoreError
 from sparql import catalogue, description, errors, lexer, media, protocol
 from sparql.executor import QueryPool
 from sparql.limits import Limits, check_query
-from sparql.worker import Job
+from sparql.worker import Answer, Job
 
 STATUS: dict[type[errors.SparqlError], int] = {
     errors.MalformedRequest: 400, errors.QuerySyntaxError: 400, errors.ServiceRefused: 400,
@@ -47,7 +56,9 @@ STATUS: dict[type[errors.SparqlError], int] = {
 }
 YASGUI = Path(__file__).parent / "static" / "node_modules" / "@zazuko" / "yasgui" / "build"
 JSON_RESULTS = "application/sparql-results+json"
+SOURCE_SECONDS = 0.25  # how long the door reuses the build it last asked the dataset for (off the event loop)
 _pools = threading.Lock()
+log = logging.getLogger("kg.server")
 
 
 @asynccontextmanager
@@ -89,29 +100,110 @@ def limits_of(settings: Settings) -> Limits:
                 "Description (RDF) or, for browsers, the query page.",
 )
 async def sparql(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
-    limits = limits_of(settings)
+    limits = limits_of(request.app.state.settings)
     headers = {"Vary": "Accept", **limits.headers()}
     try:
-        body = await _read_body(request, limits) if request.method == "POST" else b""
+        body = await _read_body(request.headers.get("content-length", ""), request.stream(), limits) \
+            if request.method == "POST" else b""
         asked = protocol.read_request(request.method, request.headers.get("content-type"),
                                       request.scope.get("query_string", b""), body)
         if asked.query is None:
             return await _describe(request, asked, limits, headers)
-        return await _answer(request, asked, limits, headers)
+        answer = await _answer(request.app, asked, request.headers.get("accept"))
+        return Response(answer.body, headers={**headers, "Content-Type": media.content_type(answer.media_type),
+                                              "X-Result-Count": str(answer.count)})
     except errors.SparqlError as error:
         extra = {"Retry-After": "5"} if isinstance(error, errors.Busy) else {}
         raise ApiError(STATUS[type(error)], str(error), {**headers, **extra}) from None
 
 
-async def _read_body(request: Request, limits: Limits) -> bytes:
+class QueryDoor:
+    """Pure ASGI: answers ``/sparql`` requests that carry a query exactly as the route does, minus its overhead.
+
+    Everything else (other paths, ``/sparql`` without a query: the service
+    description and the query page) goes on to ``app``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method")
+        if scope["type"] != "http" or scope["path"] != "/sparql" or method not in ("GET", "HEAD", "POST") \
+                or scope.get("root_path"):
+            await self.app(scope, receive, send)
+            return
+        app = scope["app"]
+        door = _door(app)
+        fields = {name: value for name, value in reversed(scope["headers"])}  # the first of repeated fields wins
+        try:
+            if method == "POST":
+                body = await _read_body(fields.get(b"content-length", b"").decode("latin-1"), _chunks(receive),
+                                        door.limits)
+            else:
+                body = b""
+            content_type = fields.get(b"content-type")
+            asked = protocol.read_request(method, content_type.decode("latin-1") if content_type else None,
+                                          scope.get("query_string", b""), body)
+            if asked.query is None:  # GET or HEAD (a POST without a query is refused): the route answers
+                await self.app(scope, receive, send)
+                return
+            accept = fields.get(b"accept")
+            answer = await _answer(app, asked, accept.decode("latin-1") if accept else None)
+        except errors.SparqlError as error:
+            extra = {"Retry-After": "5"} if isinstance(error, errors.Busy) else {}
+            await _fail(scope, receive, send, STATUS[type(error)], str(error), {**door.headers, **extra})
+            return
+        except StoreError as error:
+            log.error("store unavailable: %s", error)
+            await _fail(scope, receive, send, 503, "the dataset is not available yet (no finished build)",
+                        {"Retry-After": "30"})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            *door.fields, (b"content-type", media.content_type(answer.media_type).encode("latin-1")),
+            (b"x-result-count", b"%d" % answer.count), (b"content-length", b"%d" % len(answer.body))]})
+        await send({"type": "http.response.body", "body": answer.body})
+
+
+class _Door:
+    """What every query request of one app shares: its limits and the headers that declare them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings, self.limits = settings, limits_of(settings)
+        self.headers = {"Vary": "Accept", **self.limits.headers()}
+        self.fields = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers.items()]
+        self.prefixes = tuple(_prefixes(settings).items())
+        self.source: tuple[str, float] | None = None  # (build, when it was asked for)
+
+
+def _door(app: FastAPI) -> _Door:
+    door = getattr(app.state, "sparql_door", None)
+    if door is None:
+        door = app.state.sparql_door = _Door(app.state.settings)
+    return door
+
+
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise errors.MalformedRequest("the client went away before sending the whole request")
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+async def _fail(scope: Scope, receive: Receive, send: Send, status: int, detail: str, headers: dict[str, str]) -> None:
+    await error_response(Request(scope), status, detail, headers)(scope, receive, send)
+
+
+async def _read_body(declared: str, chunks: AsyncIterator[bytes], limits: Limits) -> bytes:
     """The request body, refused once it is larger than any query within the limit could be."""
     cap = 3 * limits.query_size + 16_384  # percent-encoding triples a query's size at most
-    declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise errors.QueryTooLarge(_too_large(int(declared), limits))
     parts, size = [], 0
-    async for chunk in request.stream():
+    async for chunk in chunks:
         size += len(chunk)
         if size > cap:
             raise errors.QueryTooLarge(_too_large(size, limits))
@@ -124,27 +216,34 @@ def _too_large(size: int, limits: Limits) -> str:
             f"accepted (limit set by KG_QUERY_SIZE_LIMIT)")
 
 
-async def _answer(request: Request, asked: protocol.ProtocolRequest, limits: Limits,
-                  headers: dict[str, str]) -> Response:
+async def _answer(app: FastAPI, asked: protocol.ProtocolRequest, accept: str | None) -> Answer:
+    """Check the query, pick the answer's format and run it on a worker. Raises SparqlError, StoreError."""
+    door = _door(app)
     query = asked.query or ""
-    check_query(query, limits)
-    choice = media.choose(request.headers.get("accept"), asked.format)
-    _refuse_early(lexer.form(query), choice)
-    settings: Settings = request.app.state.settings
-    build = await run_in_threadpool(request.app.state.dataset.source)  # may reopen a swapped-in build
+    seen = check_query(query, door.limits)
+    choice = media.choose(accept, asked.format)
+    _refuse_early(seen.form, choice)
     job = Job(
-        query=query, build=build,
+        query=query, build=await _source(app, door),
         results_format=media.essence(choice.results) if choice.results else None,
         graph_format=media.essence(choice.graph) if choice.graph else None,
-        result_limit=limits.result_limit,
+        result_limit=door.limits.result_limit,
         default_graphs=asked.default_graphs, named_graphs=asked.named_graphs, protocol_dataset=asked.has_dataset,
-        union_default_graph=not lexer.has_dataset_clause(query),
-        service_allowlist=limits.service_allowlist, prefixes=tuple(_prefixes(settings).items()),
-        base_iri=settings.base_uri,
+        union_default_graph=not seen.has_dataset_clause,
+        service_allowlist=door.limits.service_allowlist,
+        prefixes=() if seen.form in ("SELECT", "ASK") else door.prefixes,  # only graphs are written with prefixes
+        base_iri=door.settings.base_uri,
     )
-    answer = await query_pool(request.app).run(job)
-    return Response(answer.body, headers={**headers, "Content-Type": media.content_type(answer.media_type),
-                                          "X-Result-Count": str(answer.count)})
+    return await query_pool(app).run(job)
+
+
+async def _source(app: FastAPI, door: _Door) -> str:
+    """What the workers open (the current build, or the endpoint); asked for in a thread every SOURCE_SECONDS."""
+    now = time.monotonic()
+    if door.source is None or now - door.source[1] > SOURCE_SECONDS:
+        source: Callable[[], str] = app.state.dataset.source
+        door.source = (await run_in_threadpool(source), now)  # may reopen a swapped-in build
+    return door.source[0]
 
 
 def _refuse_early(form: str | None, choice: media.Choice) -> None:

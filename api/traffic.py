@@ -15,6 +15,18 @@ per server process (``kg serve --workers N`` gives each process its budget).
 ``431 Request Header Fields Too Large`` before any route sees it (the HTTP
 parser only bounds headers that arrive slowly).
 
+``BoundedHttpTools`` (uvicorn protocol, when httptools is installed): the fast
+HTTP parser, with the bound h11 has (``h11_max_incomplete_event_size``) and
+httptools lacks: a request head (request line and header fields) still
+incomplete after ``MAX_HEAD_BYTES`` is answered 431 and the connection
+closed, so an endless header or URL cannot fill the memory.
+``http_protocol()`` is what ``kg serve`` gives uvicorn.
+
+``Cors`` (ASGI middleware): Starlette's ``CORSMiddleware`` with the same
+answers, and a cheaper path for the usual case (any origin, no credentials,
+not a preflight): the response's header list is extended once, without
+Starlette's header objects.
+
 ``AccessLog`` (ASGI middleware): one line per request — method, path, status,
 milliseconds — naming the client by its network only (IPv4 /24, IPv6 /48)
 unless the operator sets ``KG_LOG_FULL_ADDRESSES=1``. Query strings are not
@@ -24,6 +36,7 @@ is stored anywhere else.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import math
@@ -31,12 +44,14 @@ import threading
 import time
 from typing import Callable
 
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("kg.access")
 WINDOW = 60.0
 MAX_HEADER_BYTES = 16 * 1024
 MAX_HEADER_FIELDS = 100
+MAX_HEAD_BYTES = 64 * 1024
 
 
 def client_address(scope: Scope) -> str:
@@ -44,6 +59,7 @@ def client_address(scope: Scope) -> str:
     return client[0] if client else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def anonymised(address: str) -> str:
     """The client's network: ``203.0.113.0/24``, ``2001:db8:1::/48``; anything unparseable becomes ``-``."""
     try:
@@ -126,6 +142,49 @@ class HeaderLimit:
         await self.app(scope, receive, send)
 
 
+class Cors(CORSMiddleware):
+    """Starlette's CORS middleware; simple requests under "any origin, no credentials" take the lean path."""
+
+    def __init__(self, app: ASGIApp, **options: object) -> None:
+        super().__init__(app, **options)  # type: ignore[arg-type]
+        self.lean = self.allow_all_origins and not self.allow_credentials
+        self.origin_fields = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                              for name, value in self.simple_headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS" or not self.lean:
+            await super().__call__(scope, receive, send)
+            return
+        origin = next((value for name, value in scope["headers"] if name == b"origin"), None)
+        extra = self.origin_fields if origin is not None else ()
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = _with_cors(list(message.get("headers", ())), extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+def _with_cors(fields: list[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]] | tuple) -> list[tuple[bytes, bytes]]:
+    """``fields`` with ``extra`` set (replacing fields of the same name) and ``Origin`` added to ``Vary``."""
+    for name, value in extra:
+        _set(fields, name, value)
+    _set(fields, b"vary", b", ".join([*(value for name, value in fields if name == b"vary"), b"Origin"]))
+    return fields
+
+
+def _set(fields: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
+    """Set one field as Starlette's ``MutableHeaders`` does: the first of that name is replaced, the others dropped."""
+    found = [index for index, (key, _) in enumerate(fields) if key == name]
+    for index in reversed(found[1:]):
+        del fields[index]
+    if found:
+        fields[found[0]] = (name, value)
+    else:
+        fields.append((name, value))
+
+
 class AccessLog:
     def __init__(self, app: ASGIApp, full_addresses: bool = False) -> None:
         self.app, self.full_addresses = app, full_addresses
@@ -145,7 +204,51 @@ class AccessLog:
         try:
             await self.app(scope, receive, remember_status)
         finally:
-            address = client_address(scope)
-            who = address if self.full_addresses else anonymised(address)
-            log.info("%s %s %s %d %.1fms", who, scope.get("method", "-"), scope.get("path", "-"), status or 500,
-                     1000 * (time.perf_counter() - started))
+            if log.isEnabledFor(logging.INFO):
+                address = client_address(scope)
+                who = address if self.full_addresses else anonymised(address)
+                # made by hand: Logger.info would also look up its caller's file and line, unused here
+                log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s %d %.1fms", (
+                    who, scope.get("method", "-"), scope.get("path", "-"), status or 500,
+                    1000 * (time.perf_counter() - started)), None))
+
+
+def http_protocol() -> type | str:
+    """The HTTP protocol for uvicorn: ``BoundedHttpTools``, or ``"h11"`` without httptools."""
+    return BoundedHttpTools if BoundedHttpTools is not None else "h11"
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools is not installed
+    BoundedHttpTools = None
+else:
+    class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[no-redef]
+        """httptools, refusing a request head that is still incomplete after ``MAX_HEAD_BYTES``."""
+
+        _head_bytes = 0
+        _in_head = True  # the bytes arriving belong to a request head (the next request's, between requests)
+
+        def data_received(self, data: bytes) -> None:
+            if self._in_head:
+                self._head_bytes += len(data)  # body bytes in the same read are forgiven once the head completes
+            super().data_received(data)
+            if self._in_head and self._head_bytes > MAX_HEAD_BYTES:
+                self._refuse_head()
+
+        def on_headers_complete(self) -> None:
+            self._in_head, self._head_bytes = False, 0
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._in_head = True
+            super().on_message_complete()
+
+        def _refuse_head(self) -> None:
+            if self.transport.is_closing():
+                return
+            body = (f"request head over {MAX_HEAD_BYTES} bytes; at most {MAX_HEADER_FIELDS} header fields and "
+                    f"{MAX_HEADER_BYTES} bytes of them are accepted").encode()
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
+                                 b"charset=utf-8\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % len(body) + body)
+            self.transport.close()

@@ -10,8 +10,12 @@ two-hop join lecture → holding link → holding title, an aggregate count of
 keywords per library) at each concurrency, each server gets a bounded time
 (``--seconds``) of back-to-back GET requests from ``concurrency`` clients
 sharing one ``httpx.AsyncClient``; answers are checked to be the same rows
-first. Prints requests/s for both and ours/oxigraph, and writes
-``bench/results/sparql.json``.
+first. The two servers take turns in short slices (``--slice``, in the order
+ours, oxigraph, oxigraph, ours, …) so that the load of a shared machine drifts
+over both alike. Prints requests/s for both and ours/oxigraph, and the CPU
+time each server (with all its processes) spent per request, which a busy
+machine disturbs less than requests/s; writes ``bench/results/sparql.json``.
+``--workers N`` runs ``kg serve --workers N``.
 
 Needs the ``oxigraph`` CLI (``pip install -e '.[bench]'``). Builds the demo
 into ``--store`` first when it holds no build.
@@ -64,11 +68,12 @@ def wait_until_up(url: str, process: subprocess.Popen, what: str) -> None:
     raise SystemExit(f"{what} did not start")
 
 
-def start_ours(store: Path, base: str, port: int, log: Path) -> subprocess.Popen:
+def start_ours(store: Path, base: str, port: int, log: Path, workers: int) -> subprocess.Popen:
     env = dict(os.environ, KG_BASE_URI=base, KG_QUERY_TIMEOUT="30")
+    command = [sys.executable, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port),
+               "--workers", str(workers)]
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def start_oxigraph(database: Path, port: int, log: Path) -> subprocess.Popen:
@@ -80,25 +85,76 @@ def start_oxigraph(database: Path, port: int, log: Path) -> subprocess.Popen:
                                  f"127.0.0.1:{port}", "--union-default-graph"], stdout=out, stderr=subprocess.STDOUT)
 
 
-async def measure(url: str, query: str, concurrency: int, seconds: float) -> float:
-    """Completed requests per second over ``seconds`` with ``concurrency`` clients in a loop."""
+async def measure(urls: dict[str, str], query: str, concurrency: int, seconds: float, slice_seconds: float,
+                  pids: dict[str, int] | None = None) -> tuple[dict[str, float], dict[str, float | None]]:
+    """Requests per second of each server, ``concurrency`` clients in a loop, in alternating slices; and the
+    CPU milliseconds per request of each server's processes (``pids``: its first process; None off Linux)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        for _ in range(3):  # warm up: connections, caches
-            (await client.get(url, params={"query": query}, headers=ACCEPT)).raise_for_status()
-        done = 0
-        deadline = time.perf_counter() + seconds
+    clients = {who: httpx.AsyncClient(timeout=60, limits=limits) for who in urls}
+    done = dict.fromkeys(urls, 0)
+    spent = dict.fromkeys(urls, 0.0)
+    cpu: dict[str, float | None] = dict.fromkeys(urls, 0.0)
+    try:
+        for who, url in urls.items():
+            for _ in range(3):  # warm up: connections, caches
+                (await clients[who].get(url, params={"query": query}, headers=ACCEPT)).raise_for_status()
+        order = list(urls)
+        turn = 0
+        while min(spent.values()) < seconds:
+            for who in (order if turn % 2 == 0 else order[::-1]):  # ABBA: neither always goes first
+                before = cpu_seconds((pids or {}).get(who))
+                count, elapsed = await _slice(clients[who], urls[who], query, concurrency, slice_seconds)
+                after = cpu_seconds((pids or {}).get(who))
+                done[who] += count
+                spent[who] += elapsed
+                cpu[who] = None if before is None or after is None or cpu[who] is None else cpu[who] + after - before
+            turn += 1
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    return ({who: done[who] / spent[who] for who in urls},
+            {who: None if cpu[who] is None else 1000 * cpu[who] / max(1, done[who]) for who in urls})
 
-        async def loop() -> None:
-            nonlocal done
-            while time.perf_counter() < deadline:
-                response = await client.get(url, params={"query": query}, headers=ACCEPT)
-                response.raise_for_status()
-                done += 1
 
-        started = time.perf_counter()
-        await asyncio.gather(*(loop() for _ in range(concurrency)))
-        return done / (time.perf_counter() - started)
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of process ``pid`` and all its descendants so far (Linux ``/proc``), else None."""
+    if pid is None or not Path("/proc/self/stat").exists():
+        return None
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        process = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(process)
+        times[process] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        process = todo.pop()
+        total += times.get(process, 0.0)
+        todo.extend(children.get(process, ()))
+    return total
+
+
+async def _slice(client: httpx.AsyncClient, url: str, query: str, concurrency: int,
+                 seconds: float) -> tuple[int, float]:
+    """Requests completed by ``concurrency`` clients in about ``seconds`` (all of them finished), and the time taken."""
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def loop() -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            response = await client.get(url, params={"query": query}, headers=ACCEPT)
+            response.raise_for_status()
+            done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    return done, time.perf_counter() - started
 
 
 def rows(url: str, query: str) -> list:
@@ -115,10 +171,17 @@ def ensure_store(store: Path) -> dict:
     return json.loads(summary.read_text(encoding="utf-8"))
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", type=Path, default=ROOT / "var" / "store")
-    parser.add_argument("--seconds", type=float, default=5.0, help="time per measurement (default 5)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="time per server and measurement (default 5)")
+    parser.add_argument("--slice", type=float, default=0.5, help="seconds per turn of one server (default 0.5)")
+    parser.add_argument("--workers", type=int, default=1, help="kg serve --workers (default 1)")
+    parser.add_argument("--queries", nargs="+", default=list(QUERIES), choices=QUERIES)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sparql.json")
     args = parser.parse_args(argv)
@@ -129,26 +192,31 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     ours_port, oxigraph_port = free_port(), free_port()
     base = summary["base_uri"]
-    ours = start_ours(args.store, base, ours_port, logs / "sparql-ours.log.tmp")
+    ours = start_ours(args.store, base, ours_port, logs / "sparql-ours.log.tmp", args.workers)
     oxigraph = start_oxigraph(build / "oxigraph", oxigraph_port, logs / "sparql-oxigraph.log.tmp")
     endpoints = {"ours": f"http://127.0.0.1:{ours_port}/sparql", "oxigraph": f"http://127.0.0.1:{oxigraph_port}/query"}
     try:
         wait_until_up(endpoints["ours"], ours, "kg serve")
         wait_until_up(endpoints["oxigraph"], oxigraph, "oxigraph serve-read-only")
         results = []
-        print(f"{'query':<30}{'clients':>8}{'ours req/s':>12}{'oxigraph req/s':>16}{'ours/oxigraph':>15}")
-        for name in QUERIES:
+        print(f"{'query':<30}{'clients':>8}{'ours req/s':>12}{'oxigraph req/s':>16}{'ours/oxigraph':>15}"
+              f"{'CPU ms/req ours':>17}{'oxigraph':>10}")
+        for name in args.queries:
             query = query_text(name, base)
             same = rows(endpoints["ours"], query)
             if same != rows(endpoints["oxigraph"], query) or not same:
                 raise SystemExit(f"{name}: the two servers answer differently (or nothing)")
             for concurrency in args.concurrency:
-                rate = {who: asyncio.run(measure(url, query, concurrency, args.seconds)) for who, url in endpoints.items()}
+                rate, cpu = asyncio.run(measure(endpoints, query, concurrency, args.seconds, args.slice,
+                                                {"ours": ours.pid, "oxigraph": oxigraph.pid}))
                 ratio = rate["ours"] / rate["oxigraph"]
                 results.append({"query": name, "rows": len(same), "concurrency": concurrency,
                                 "ours_rps": round(rate["ours"], 1), "oxigraph_rps": round(rate["oxigraph"], 1),
-                                "ratio": round(ratio, 3)})
-                print(f"{name:<30}{concurrency:>8}{rate['ours']:>12.1f}{rate['oxigraph']:>16.1f}{ratio:>15.2f}")
+                                "ratio": round(ratio, 3),
+                                "ours_cpu_ms": None if cpu["ours"] is None else round(cpu["ours"], 3),
+                                "oxigraph_cpu_ms": None if cpu["oxigraph"] is None else round(cpu["oxigraph"], 3)})
+                print(f"{name:<30}{concurrency:>8}{rate['ours']:>12.1f}{rate['oxigraph']:>16.1f}{ratio:>15.2f}"
+                      f"{_ms(cpu['ours']):>17}{_ms(cpu['oxigraph']):>10}")
     finally:
         for process in (ours, oxigraph):
             process.terminate()
@@ -158,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "what": "GET /sparql (ours) vs oxigraph serve-read-only --union-default-graph, same read-only database",
         "store": build.name, "triples": summary.get("counts", {}).get("triples"),
-        "seconds_per_measurement": args.seconds, "cpus": os.cpu_count(), "python": platform.python_version(),
+        "seconds_per_measurement": args.seconds, "slice_seconds": args.slice, "server_workers": args.workers,
+        "cpus": os.cpu_count(), "python": platform.python_version(),
         "pyoxigraph": ox.__version__ if hasattr(ox, "__version__") else None,
         "query_workers": Settings.from_env().query_workers, "results": results,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

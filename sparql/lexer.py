@@ -10,6 +10,7 @@ precise, never the query run differently.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -56,6 +57,58 @@ def tokens(text: str) -> Iterator[Token]:
         kind = match.lastgroup or "other"
         if kind not in ("space", "comment"):
             yield Token(kind, match.group())
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What one pass over a query shows: its ``form`` (as ``form()``), bracket ``nesting`` and dataset clause."""
+    form: str | None
+    nesting: int
+    has_dataset_clause: bool
+
+
+def outline(text: str) -> Outline:
+    """``form``, ``nesting`` and ``has_dataset_clause`` of ``text`` in one pass (remembered for recent texts)."""
+    return _outline(text) if len(text) <= _REMEMBERED_SIZE else _read_outline(text)
+
+
+_REMEMBERED_SIZE = 8192  # texts up to this length are remembered (at most 256 of them)
+
+
+@functools.lru_cache(maxsize=256)
+def _outline(text: str) -> Outline:
+    return _read_outline(text)
+
+
+def _read_outline(text: str) -> Outline:
+    keyword: str | None = None
+    decided, skip = False, 0
+    depth = deepest = 0
+    dataset = False
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "space" or kind == "comment":
+            continue
+        word = None
+        if kind == "open":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        elif kind == "name":
+            word = match.group()
+            word = None if ":" in word else word.upper()
+            dataset = dataset or word == "FROM"
+        if not decided:
+            if skip:
+                skip -= 1
+            elif word == "BASE":
+                skip = 1
+            elif word == "PREFIX":
+                skip = 2
+            else:
+                keyword, decided = word, True
+    return Outline(keyword, deepest, dataset)
 
 
 def form(text: str) -> str | None:

@@ -30,8 +30,8 @@ class Limits:
                 "X-Query-Size-Limit": str(self.query_size)}
 
 
-def check_query(text: str, limits: Limits) -> None:
-    """Refuse, before it runs, a query that is too large, too deeply nested or an update.
+def check_query(text: str, limits: Limits) -> lexer.Outline:
+    """Refuse, before it runs, a query that is too large, too deeply nested or an update; else its outline.
 
     Raises QueryTooLarge, QueryTooComplex or UpdateRefused.
     """
@@ -39,10 +39,11 @@ def check_query(text: str, limits: Limits) -> None:
     if size > limits.query_size:
         raise QueryTooLarge(f"the query is {size} bytes; at most {limits.query_size} are accepted "
                             f"(limit set by KG_QUERY_SIZE_LIMIT)")
-    keyword = lexer.form(text)
+    seen = lexer.outline(text)
+    keyword = seen.form
     if keyword in lexer.UPDATE_KEYWORDS:
         raise UpdateRefused(f"this is a SPARQL Update ({keyword}); this endpoint is read-only and answers "
                             f"queries only (SELECT, ASK, CONSTRUCT, DESCRIBE)")
-    depth = lexer.nesting(text)
-    if depth > limits.nesting:
-        raise QueryTooComplex(f"the query nests brackets {depth} deep; at most {limits.nesting} are accepted")
+    if seen.nesting > limits.nesting:
+        raise QueryTooComplex(f"the query nests brackets {seen.nesting} deep; at most {limits.nesting} are accepted")
+    return seen

@@ -14,6 +14,7 @@ formats the first one listed above wins, so ``*/*`` gets JSON or Turtle.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -158,8 +159,20 @@ def choose(accept: str | None, explicit: str | None) -> Choice:
     """The formats for a query's answer, from ``format=`` if given, else from ``Accept``.
 
     Raises MalformedRequest for an unknown ``format`` value and NotAcceptable
-    when the client accepts no format of either kind.
+    when the client accepts no format of either kind. (Answers for the usual,
+    short headers are remembered: clients send the same few again and again.)
     """
+    if len(accept or "") + len(explicit or "") <= 512:
+        return _remembered_choice(accept, explicit)
+    return _choose(accept, explicit)
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered_choice(accept: str | None, explicit: str | None) -> Choice:
+    return _choose(accept, explicit)
+
+
+def _choose(accept: str | None, explicit: str | None) -> Choice:
     if explicit:
         return named(explicit)
     results, graph = negotiate(_result_offers(), accept), negotiate(_graph_offers(), accept)

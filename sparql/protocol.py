@@ -12,6 +12,7 @@ updates are refused because the endpoint is read-only.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -48,9 +49,10 @@ def read_request(method: str, content_type: str | None, query_string: bytes, bod
     and MalformedRequest for everything else that is wrong (two queries, an
     empty query, text that is not UTF-8).
     """
-    params = _parse_form(query_string, "the URL's query string")
     if method in ("GET", "HEAD"):
-        return _request(params)
+        return _read_get(query_string) if len(query_string) <= _REMEMBERED_SIZE else _request(
+            _parse_form(query_string, "the URL's query string"))
+    params = _parse_form(query_string, "the URL's query string")
     media_type, charset = _media_type(content_type)
     if media_type == FORM:
         _check_charset(charset, media_type)
@@ -71,6 +73,15 @@ def read_request(method: str, content_type: str | None, query_string: bytes, bod
     raise UnsupportedMediaType(
         (f"a POST with Content-Type {media_type}" if media_type else "a POST without Content-Type")
         + f" is not a SPARQL query; send {FORM} (query=…) or {QUERY} (the query as the body), in UTF-8")
+
+
+_REMEMBERED_SIZE = 8192  # GET query strings up to this length are remembered (at most 256 of them)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_get(query_string: bytes) -> ProtocolRequest:
+    """A GET's request, from its query string alone (so the same query asked again is read once)."""
+    return _request(_parse_form(query_string, "the URL's query string"))
 
 
 def _graph_names(params: _Params, name: str) -> tuple[str, ...]:
