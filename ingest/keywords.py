@@ -73,27 +73,70 @@ def fold_aligned(text: str) -> str:
 
 
 def count_terms(cues: tuple[Cue, ...], segmenter: Segmenter, vocabulary: frozenset[str] = frozenset()) -> TermCounts:
-    """Pass 1: candidate terms of one lecture and the cues they occur in."""
+    """Pass 1: candidate terms of one lecture and the cues they occur in.
+
+    The hot loop of the build (once per word said): each distinct word is
+    classified once per lecture (``_TermKinds``), and a word's start is found
+    from the end of the one before it.
+    """
     counts = TermCounts()
+    kinds = _TermKinds(segmenter, vocabulary)
     for index, cue in enumerate(cues):
         folded = fold_aligned(cue.text)
-        aligned = len(folded) == len(cue.text)
-        words, offset, previous = [], 0, None
-        for word, tag in segmenter.tagged(folded):
+        said = cue.text if len(folded) == len(cue.text) else folded  # surfaces: what was written, when aligned
+        words = segmenter.words(folded)
+        offset, phrase_end, previous = 0, -1, ("", "")
+        for word in words:
             start = folded.index(word, offset)
             offset = start + len(word)
-            words.append(word)
-            surface = cue.text[start:offset] if aligned else word
-            if _is_candidate(word, tag, vocabulary):
-                counts.add(word, surface, index)
-                if previous and tag in PHRASE_TAGS and previous[1] in PHRASE_TAGS and previous[2] == start:
+            kind = kinds.get(word)
+            if kind is None:
+                kind = kinds.classify(word)
+            if kind is _NOT_A_TERM:
+                phrase_end = -1
+                continue
+            surface = said[start:offset]
+            _add(counts, word, surface, index)
+            if kind is _PHRASE_PART:
+                if phrase_end == start:
                     _add_phrase(counts, previous, (word, surface), index)
-                previous = (word, tag, offset, surface)
+                phrase_end, previous = offset, (word, surface)
             else:
-                previous = None
+                phrase_end = -1
         counts.tokens.append(words)
     _keep_recurring_phrases(counts)
     return counts
+
+
+_NOT_A_TERM, _TERM, _PHRASE_PART = "not a term", "term", "term that can start or end a phrase"
+
+
+class _TermKinds(dict):
+    """word → what it is for ``count_terms``: not a term, a term, or a term that can be part of a phrase."""
+
+    def __init__(self, segmenter: Segmenter, vocabulary: frozenset[str]) -> None:
+        super().__init__()
+        self.segmenter, self.vocabulary = segmenter, vocabulary
+
+    def classify(self, word: str) -> str:
+        tag = self.segmenter.tag(word)
+        if not _is_candidate(word, tag, self.vocabulary):
+            kind = _NOT_A_TERM
+        else:
+            kind = _PHRASE_PART if tag in PHRASE_TAGS else _TERM
+        self[word] = kind
+        return kind
+
+
+def _add(counts: TermCounts, term: str, surface: str, cue: int) -> None:
+    """``TermCounts.add`` without making a Counter per call (same result, same key order)."""
+    where = counts.cues.get(term)
+    if where is None:
+        counts.cues[term] = [cue]
+        counts.surfaces[term] = Counter((surface,))
+    else:
+        where.append(cue)
+        counts.surfaces[term][surface] += 1
 
 
 def _is_candidate(word: str, tag: str, vocabulary: frozenset[str]) -> bool:
@@ -113,10 +156,10 @@ def _is_plain_candidate(word: str, tag: str) -> bool:
 _PHRASE_PREFIX = "\u0001"  # marks phrase candidates until they prove to recur
 
 
-def _add_phrase(counts: TermCounts, previous: tuple[str, str, int, str], current: tuple[str, str], cue: int) -> None:
+def _add_phrase(counts: TermCounts, previous: tuple[str, str], current: tuple[str, str], cue: int) -> None:
     phrase = previous[0] + current[0]
     if len(phrase) <= MAX_PHRASE:
-        counts.add(_PHRASE_PREFIX + phrase, previous[3] + current[1], cue)
+        _add(counts, _PHRASE_PREFIX + phrase, previous[1] + current[1], cue)
 
 
 def _keep_recurring_phrases(counts: TermCounts) -> None:

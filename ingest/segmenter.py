@@ -51,9 +51,13 @@ class Segmenter:
 
     def tagged(self, text: str) -> list[tuple[str, str]]:
         """Words of ``text`` with their dictionary part-of-speech tag."""
-        tokenizer = self.tokenizer
-        tags = self._tags
-        return [(w, tags.get(w, "x")) for w in tokenizer.cut(text) if w.strip()]
+        return [(w, self.tag(w)) for w in self.words(text)]
+
+    def tag(self, word: str) -> str:
+        """The dictionary part-of-speech tag of a word; ``"x"`` for words not in the dictionary."""
+        if self._tokenizer is None:
+            self._tokenizer = self._build()  # the tags are read with the dictionary
+        return self._tags.get(word, "x")
 
     def _build(self) -> "jieba.Tokenizer":
         import jieba

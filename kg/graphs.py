@@ -72,6 +72,19 @@ def used_classes(holdings: Iterable[Holding], matches: dict[str, tuple[str, ...]
 def quads(describer: Describer, settings: Settings, analyses: list[Analysis], holdings: list[Holding],
           vocabulary_paths: list, matches: dict[str, tuple[str, ...]], inputs: list[tuple[str, str]],
           when: tuple[float, float]) -> Iterator[ox.Quad]:
+    """Every quad of a build: the shared ones, then each lecture's."""
+    yield from shared_quads(describer, settings, analyses, holdings, vocabulary_paths, matches, inputs, when)
+    for analysis in analyses:
+        yield from lecture_quads(describer, analysis)
+
+
+def shared_quads(describer: Describer, settings: Settings, analyses: list[Analysis], holdings: list[Holding],
+                 vocabulary_paths: list, matches: dict[str, tuple[str, ...]], inputs: list[tuple[str, str]],
+                 when: tuple[float, float]) -> Iterator[ox.Quad]:
+    """Vocabularies, libraries, holdings and provenance: everything but the lectures' own quads.
+
+    Reads only the lectures' libraries and knowledge points, not their transcripts.
+    """
     m = describer.m
     vocabularies = ox.NamedNode(m.graph("vocabularies"))
     yield from ontology(m)
@@ -88,10 +101,13 @@ def quads(describer: Describer, settings: Settings, analyses: list[Analysis], ho
         yield from describer.library(library, name)
     for holding in holdings:
         yield from describer.holding(settings.library, holding)
-    for analysis in analyses:
-        yield from describer.lecture(analysis)
-        yield from describer.derived(analysis)
     yield from provenance(describer, settings, inputs, when)
+
+
+def lecture_quads(describer: Describer, analysis: Analysis) -> Iterator[ox.Quad]:
+    """One lecture's description (library graph) and what was derived from it (derived graph)."""
+    yield from describer.lecture(analysis)
+    yield from describer.derived(analysis)
 
 
 def provenance(describer: Describer, settings: Settings, inputs: list[tuple[str, str]],

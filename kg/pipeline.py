@@ -7,13 +7,21 @@
  2    vocabulary   CLC table and SKOS files → concepts (knowledge points)
  3    holdings     MARC21 / UNIMARC / MARCXML / CSV → book records
  4    analyse      per lecture, on every core: subtitles → cues → terms,
-                   knowledge points (the only stage that runs in parallel)
- 5    keywords     corpus document frequencies → ranked keywords
+                   knowledge points; transcript and term counts spilled to disk
+ 5    keywords     corpus document frequencies → ranked keywords (every core)
  6    link         BM25 of each lecture's keywords over the holdings
  7    relate       lecture–concept–holding graph → related lectures
- 8    load         RDF quads → a new Oxigraph store, swapped in atomically
+ 8    load         RDF quads → a new Oxigraph store, swapped in atomically;
+                   each lecture's quads made on every core as N-Quads and
+                   bulk-loaded in batches as they come
  9    search       the store's labels and texts → ``search.sqlite`` (``kg.search``)
 ====  ===========  ==========================================================
+
+Memory stays bounded by a few lectures, not the corpus: the analyse workers
+write each lecture's transcript and term counts to ``spill/`` in the new build
+directory and send back only what the later stages share (terms, knowledge
+points, cue count); the keyword and load workers read them back one lecture at
+a time. Stages 4, 5 and 8 run in forked worker processes (``workers``).
 
 Bad input never stops the build (unless ``strict``): each problem is one
 ``InputError`` in ``BuildReport.problems`` and the rest goes on.
@@ -25,11 +33,15 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
+import shutil
 import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 import pyoxigraph as ox
 
@@ -37,7 +49,7 @@ from ingest import classification
 from ingest.errors import InputError
 from ingest.folding import fold, has_cjk
 from ingest.holdings import read_holdings
-from ingest.keywords import TermCounts, count_terms, rank_keywords
+from ingest.keywords import TermCounts, count_terms, jieba_idf, rank_keywords
 from ingest.knowledge import KnowledgeMatcher
 from ingest.manifest import read_manifest
 from ingest.matching import HoldingsIndex, QueryTerm
@@ -49,7 +61,7 @@ from kg import __version__ as VERSION, graphs, search
 from kg.describe import Describer
 from kg.related import LectureFacts, build_graph, relate
 from kg.settings import Settings
-from kg.store import StoreDirectory, build_id
+from kg.store import StoreDirectory, build_id, bulk_load
 from kg.uris import Minter
 
 HOLDINGS_SUFFIXES = {".mrc", ".iso", ".marc", ".dat", ".xml", ".marcxml", ".csv"}
@@ -105,37 +117,40 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
     minter = Minter(settings.base_uri)
     speakable = _speakable_classes(minter)
     matcher = KnowledgeMatcher(concepts + speakable, segmenter)
-    with clock("analyse"):
-        analysed = _analyse_all(lectures, segmenter, matcher, settings.workers, report, progress)
-    if request.strict and report.problems:  # after every reader ran: the refusal lists all problems at once
-        raise BuildRefused(report.problems)
-    with clock("keywords"):
-        analyses = _rank_all(analysed, matcher.labels(), settings.keywords_per_lecture)
-    with clock("link"):
-        index = HoldingsIndex(holdings, segmenter)
-        analyses = [replace(a, holdings=index.rank(_query(a, concepts), settings.holdings_per_lecture)) for a in analyses]
-    with clock("relate"):
-        titles = {h.id: h.title for h in holdings}
-        broader = _broader_lookup(concepts + speakable, matches, minter)
-        graph = build_graph(_facts(a, titles, broader) for a in analyses)
-        related = relate(graph, settings.related_per_lecture)
-        analyses = [replace(a, related=related.get((a.lecture.library, a.lecture.id), ())) for a in analyses]
     fingerprint = _fingerprint(request, settings, lectures)
-    when = _build_time(started)
     describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library)
     store_dir = StoreDirectory(settings.store)
-    with store_dir.new_build(build_id(started)) as build_path:
+    with store_dir.new_build(build_id(started)) as build_path:  # a refused or failed build leaves no trace
+        spill = _Spill(build_path / "spill")
+        with clock("analyse"):
+            analysed = _analyse_all(lectures, segmenter, matcher, settings.workers, report, progress, spill)
+        if request.strict and report.problems:  # after every reader ran: the refusal lists all problems at once
+            raise BuildRefused(report.problems)
+        with clock("keywords"):
+            analyses = _rank_all(analysed, matcher.labels(), settings.keywords_per_lecture, settings.workers)
+        with clock("link"):
+            index = HoldingsIndex(holdings, segmenter)
+            analyses = [replace(a, holdings=index.rank(_query(a, concepts), settings.holdings_per_lecture)) for a in analyses]
+        with clock("relate"):
+            titles = {h.id: h.title for h in holdings}
+            broader = _broader_lookup(concepts + speakable, matches, minter)
+            graph = build_graph(_facts(a, titles, broader) for a in analyses)
+            related = relate(graph, settings.related_per_lecture)
+            analyses = [replace(a, related=related.get((a.lecture.library, a.lecture.id), ())) for a in analyses]
+        when = _build_time(started)
         with clock("load"):
-            quads = graphs.quads(describer, settings, analyses, holdings, vocabulary_paths, matches, _inputs(request, lectures), when)
             store = ox.Store(str(store_dir.database(build_path)))
-            store.bulk_extend(quads)
+            shared = partial(graphs.shared_quads, describer, settings, analyses, holdings, vocabulary_paths, matches,
+                             _inputs(request, lectures), when)
+            bulk_load(store, _nquads(shared, analyses, analysed, describer, settings.workers))
             store.flush()
             report.counts["triples"] = len(store)
+            spill.remove()
         with clock("search"):
             search.write_index(store, build_path, settings.base_uri)
         del store
         report.build = build_path
-        _count(report, analyses, holdings)
+        _count(report, analyses, analysed, holdings)
         store_dir.finish(build_path, _summary(report, request, settings, when, fingerprint))
     store_dir.prune(settings.keep_builds)
     return report
@@ -222,47 +237,98 @@ def _speakable_classes(minter: Minter) -> list[Concept]:
     return [graphs.clc_concept(minter, table[n]) for n in classification.matchable_labels().values()]
 
 
-# --- stage 4: per-lecture analysis, on every core -----------------------------------
+# --- stages 4, 5 and 8 on every core ------------------------------------------------
 
-_WORKER: dict[str, object] = {}
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+_WORKER: dict[str, object] = {}  # what the forked workers share with the parent, set before each fork
+
+
+def _on_every_core(function: Callable[[Item], Result], items: Sequence[Item], workers: int,
+                   parent_busy: bool = False) -> Iterator[Result]:
+    """``map(function, items)`` in forked processes, in order, at most two tasks per process ahead.
+
+    ``workers`` processes, or one fewer when the parent has its own work to do
+    with each result (``parent_busy``: loading it), so that it keeps a core.
+    The bounded window keeps finished results from piling up when the
+    consumer is slower than the workers.
+    """
+    processes = workers - 1 if parent_busy else workers
+    if workers <= 1 or len(items) <= 1:
+        yield from map(function, items)
+        return
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= 2 * processes:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+class _Spill:
+    """Transcripts and term counts of analysed lectures, one pickle each, in a scratch folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def put(self, number: int, kind: str, value: object) -> None:
+        self.folder.mkdir(exist_ok=True)
+        with (self.folder / f"{number}.{kind}").open("wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def get(self, number: int, kind: str):
+        with (self.folder / f"{number}.{kind}").open("rb") as data:
+            return pickle.load(data)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
 class _Analysed:
+    """What stage 4 found in one lecture; transcript cues and term counts stay in the spill when there is one."""
+
     lecture: Lecture
-    transcript: Transcript
-    counts: TermCounts
+    transcript: Transcript  # without cues when spilled
+    counts: TermCounts | None  # None when spilled
     knowledge_points: tuple[KnowledgePoint, ...]
+    terms: tuple[str, ...]  # the terms counted, for document frequencies
+    cues: int
+    number: int = 0
+    spill: _Spill | None = None
+
+    def full_transcript(self) -> Transcript:
+        return self.spill.get(self.number, "transcript") if self.spill else self.transcript
+
+    def term_counts(self) -> TermCounts:
+        return self.spill.get(self.number, "counts") if self.spill else self.counts  # type: ignore[return-value]
 
 
 def _analyse_all(lectures: list[Lecture], segmenter: Segmenter, matcher: KnowledgeMatcher, workers: int,
-                 report: BuildReport, progress: Progress) -> list[_Analysed]:
+                 report: BuildReport, progress: Progress, spill: _Spill | None = None) -> list[_Analysed]:
+    """Stage 4. With a ``spill``, transcripts and term counts go to disk instead of back to the parent."""
     vocabulary = frozenset(matcher.labels())
     segmenter.tokenizer, matcher.match([["预热"]], ())  # load jieba and spaCy once, before forking
-    _WORKER.update(segmenter=segmenter, matcher=matcher, vocabulary=vocabulary)
+    _WORKER.update(segmenter=segmenter, matcher=matcher, vocabulary=vocabulary, spill=spill)
     results: list[_Analysed] = []
-    outcomes: Iterable[_Analysed | InputError]
-    if workers > 1 and len(lectures) > 1:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        outcomes = pool.map(_analyse_one, lectures, chunksize=1)
-    else:
-        pool, outcomes = None, map(_analyse_one, lectures)
-    try:
-        for done, outcome in enumerate(outcomes, start=1):
-            if isinstance(outcome, InputError):
-                report.problems.append(outcome)
-            else:
-                results.append(outcome)
-                report.notes += [f"{outcome.lecture.subtitles.name}: {note}" for note in outcome.transcript.notes]
-            progress("analyse", done, len(lectures))
-    finally:
-        if pool:
-            pool.shutdown()
+    terms: dict[str, str] = {}  # one copy of each term for the whole corpus, not one per lecture
+    for done, outcome in enumerate(_on_every_core(_analyse_one, list(enumerate(lectures)), workers), start=1):
+        if isinstance(outcome, InputError):
+            report.problems.append(outcome)
+        else:
+            outcome = replace(outcome, terms=tuple(terms.setdefault(t, t) for t in outcome.terms))
+            results.append(outcome)
+            report.notes += [f"{outcome.lecture.subtitles.name}: {note}" for note in outcome.transcript.notes]
+        progress("analyse", done, len(lectures))
     return results
 
 
-def _analyse_one(lecture: Lecture) -> _Analysed | InputError:
+def _analyse_one(numbered: tuple[int, Lecture]) -> _Analysed | InputError:
+    number, lecture = numbered
     segmenter, matcher, vocabulary = _WORKER["segmenter"], _WORKER["matcher"], _WORKER["vocabulary"]
+    spill: _Spill | None = _WORKER["spill"]  # type: ignore[assignment]
     try:
         transcript = read_subtitles(lecture.subtitles, encoding=lecture.encoding, duration=lecture.duration)
     except InputError as error:
@@ -270,28 +336,54 @@ def _analyse_one(lecture: Lecture) -> _Analysed | InputError:
     counts = count_terms(transcript.cues, segmenter, vocabulary)  # type: ignore[arg-type]
     points = matcher.match(counts.tokens, transcript.cues)  # type: ignore[union-attr]
     counts.tokens = []
-    return _Analysed(lecture, transcript, counts, points)
+    analysed = _Analysed(lecture, transcript, counts, points, tuple(counts.cues), len(transcript.cues), number)
+    if spill is None:
+        return analysed
+    spill.put(number, "transcript", transcript)
+    spill.put(number, "counts", counts)
+    return replace(analysed, transcript=replace(transcript, cues=()), counts=None, spill=spill)
 
 
-# --- stages 5–7 ---------------------------------------------------------------------
-
-
-def _rank_all(analysed: list[_Analysed], vocabulary: dict[str, str], limit: int) -> list[Analysis]:
+def _rank_all(analysed: list[_Analysed], vocabulary: dict[str, str], limit: int, workers: int = 1) -> list[Analysis]:
+    """Stage 5: document frequencies over the corpus, then each lecture's keywords (on every core)."""
     frequency: dict[str, int] = {}
     for item in analysed:
-        for term in item.counts.cues:
+        for term in item.terms:
             frequency[term] = frequency.get(term, 0) + 1
-    return [
-        Analysis(
-            lecture=item.lecture,
-            transcript=item.transcript,
-            keywords=rank_keywords(item.counts, item.transcript.cues, frequency, len(analysed),
-                                   context=f"{item.lecture.title} {item.lecture.description or ''}",
-                                   vocabulary=vocabulary, limit=limit),
-            knowledge_points=item.knowledge_points,
-        )
-        for item in analysed
-    ]
+    jieba_idf()  # read jieba's IDF table once, before forking
+    _WORKER.update(analysed=analysed, frequency=frequency, labels=vocabulary, limit=limit)
+    return list(_on_every_core(_rank_one, range(len(analysed)), workers))
+
+
+def _rank_one(number: int) -> Analysis:
+    item: _Analysed = _WORKER["analysed"][number]  # type: ignore[index]
+    frequency, vocabulary, limit = _WORKER["frequency"], _WORKER["labels"], _WORKER["limit"]
+    transcript = item.full_transcript()
+    keywords = rank_keywords(item.term_counts(), transcript.cues, frequency, len(_WORKER["analysed"]),  # type: ignore[arg-type]
+                             context=f"{item.lecture.title} {item.lecture.description or ''}",
+                             vocabulary=vocabulary, limit=limit)  # type: ignore[arg-type]
+    return Analysis(lecture=item.lecture, transcript=item.transcript, keywords=keywords,
+                    knowledge_points=item.knowledge_points)
+
+
+def _nquads(shared: Callable[[], Iterable[ox.Quad]], analyses: list[Analysis], analysed: list[_Analysed],
+            describer: Describer, workers: int) -> Iterator[bytes]:
+    """Stage 8's data as N-Quads, made on every core: the shared quads (task -1), then each lecture's."""
+    _WORKER.update(shared=shared, analyses=analyses, analysed=analysed, describer=describer)
+    return _on_every_core(_nquads_of, range(-1, len(analyses)), workers, parent_busy=True)
+
+
+def _nquads_of(number: int) -> bytes:
+    if number < 0:
+        quads = _WORKER["shared"]()  # type: ignore[operator]
+    else:
+        analysis: Analysis = _WORKER["analyses"][number]  # type: ignore[index]
+        full = replace(analysis, transcript=_WORKER["analysed"][number].full_transcript())  # type: ignore[index]
+        quads = graphs.lecture_quads(_WORKER["describer"], full)  # type: ignore[arg-type]
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
+
+# --- stages 6–7 ---------------------------------------------------------------------
 
 
 def _query(analysis: Analysis, concepts: list[Concept]) -> list[QueryTerm]:
@@ -378,10 +470,10 @@ def _build_time(started: float) -> tuple[float, float]:
     return started, time.time()
 
 
-def _count(report: BuildReport, analyses: list[Analysis], holdings: list[Holding]) -> None:
+def _count(report: BuildReport, analyses: list[Analysis], analysed: list[_Analysed], holdings: list[Holding]) -> None:
     report.counts.update(
         lectures=len(analyses),
-        cues=sum(len(a.transcript.cues) for a in analyses),
+        cues=sum(a.cues for a in analysed),
         keywords=sum(len(a.keywords) for a in analyses),
         knowledge_points=sum(len(a.knowledge_points) for a in analyses),
         holdings=len(holdings),

@@ -24,7 +24,7 @@ import shutil
 import time
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -112,6 +112,26 @@ class StoreDirectory:
 
     def _lock(self) -> AbstractContextManager[None]:
         return exclusive_lock(self.root / ".lock", StoreError(f"{self.root}: another build is running"))
+
+
+def bulk_load(store: ox.Store, chunks: Iterable[bytes], batch: int = 32 << 20) -> None:
+    """Bulk-load N-Quads ``chunks`` into ``store``, about ``batch`` bytes at a time.
+
+    The loader's memory grows with what one call gives it, so batches bound it
+    whatever the size of the data. The chunks must come from Oxigraph's own
+    serializer (every term was validated when it was made), so they are
+    parsed leniently. Raises OSError when the database cannot be written.
+    """
+    pending: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= batch:
+            store.bulk_load(b"".join(pending), ox.RdfFormat.N_QUADS, lenient=True)
+            pending, size = [], 0
+    if pending:
+        store.bulk_load(b"".join(pending), ox.RdfFormat.N_QUADS, lenient=True)
 
 
 def build_id(started: float) -> str:
