@@ -57,7 +57,7 @@ from ingest.records import Analysis, Concept, Holding, KnowledgePoint, Lecture, 
 from ingest.segmenter import Segmenter
 from ingest.subtitles import read_subtitles
 from ingest.vocabulary import close_matches, read_vocabulary
-from kg import __version__ as VERSION, graphs, search
+from kg import __version__ as VERSION, feed, graphs, search
 from kg.describe import Describer
 from kg.related import LectureFacts, build_graph, relate
 from kg.settings import Settings
@@ -120,6 +120,7 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
     fingerprint = _fingerprint(request, settings, lectures)
     describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library)
     store_dir = StoreDirectory(settings.store)
+    previous = store_dir.current.resolve() if store_dir.current.exists() else None  # for the change feed
     with store_dir.new_build(build_id(started)) as build_path:  # a refused or failed build leaves no trace
         spill = _Spill(build_path / "spill")
         with clock("analyse"):
@@ -152,6 +153,12 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
         report.build = build_path
         _count(report, analyses, analysed, holdings)
         store_dir.finish(build_path, _summary(report, request, settings, when, fingerprint))
+    with clock("feed"):  # after the swap, before prune (which may remove ``previous``)
+        try:
+            feed.record_build(settings.store, previous, build_path, settings.base_uri,
+                              time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when[1])))
+        except (feed.FeedError, OSError, RuntimeError) as error:  # the build stands; the next one catches up
+            report.notes.append(f"change feed not updated: {error}")
     store_dir.prune(settings.keep_builds)
     return report
 

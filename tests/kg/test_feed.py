@@ -137,3 +137,13 @@ def test_the_log_survives_as_plain_sqlite(two_builds, tmp_path):
     with sqlite3.connect(root / FEED) as db:
         assert db.execute("SELECT COUNT(*) FROM resources").fetchone()[0] == 6
         assert db.execute("SELECT build, position FROM builds").fetchall() == [(two_builds["first"].name, 6)]
+
+
+def test_kg_build_records_its_changes_in_the_stores_own_feed(two_builds):
+    activities = list(iterate(Feed(two_builds["store"])))
+    first = [(a.type, a.object) for a in activities if a.build == two_builds["first"].name]
+    second = {(a.type, a.object) for a in activities if a.build == two_builds["second"].name}
+    assert len(first) == 6 and {t for t, _ in first} == {"Create"}
+    assert second == {("Update", LECTURE.format("nlc", "kunqu")), ("Delete", LECTURE.format("nlc", "daodejing")),
+                      ("Create", LECTURE.format("sh-lib", "tangshi"))}
+    assert Feed(two_builds["store"]).position(two_builds["second"].name) == len(activities) == 9
