@@ -57,7 +57,7 @@ def jieba_seconds(text: str) -> tuple[float, float]:
 
 def build_seconds(source: Path, store: Path, workers: int | None) -> tuple[float, dict, float, float]:
     """Wall-clock seconds, ``build.json``, peak RSS (MB) and CPU seconds (all processes) of ``kg build``."""
-    command = [sys.executable, "-c", _MEASURED_CLI, "build", str(source), "--store", str(store), "--quiet",
+    command = [sys.executable, "-c", MEASURED_CLI, "build", str(source), "--store", str(store), "--quiet",
                "--holdings", str(shared_datasets() / "loc_chinese_marc" / "loc_booksall2016_part01_chi.mrc")]
     if workers:
         command += ["--workers", str(workers)]
@@ -73,7 +73,7 @@ def build_seconds(source: Path, store: Path, workers: int | None) -> tuple[float
 
 # ``kg …`` (api.cli) that reports, last on stderr, the largest RSS of itself and of its workers (its
 # children) and the CPU seconds of them all
-_MEASURED_CLI = """import resource, runpy, sys
+MEASURED_CLI = """import resource, runpy, sys
 sys.argv = ["kg"] + sys.argv[1:]
 try:
     runpy.run_module("api.cli", run_name="__main__")
