@@ -1,4 +1,4 @@
-"""Branch stations: each contributing library's page, VoID, change feed, and its authenticated API.
+"""Branch stations: each contributing library's page, VoID, and its authenticated API.
 
 - ``GET /libraries/`` every library (registered with ``kg library add``, or
   described by the current build) with its lecture and holding counts; HTML,
@@ -11,12 +11,7 @@
 - ``GET /libraries/{lib}/void``: the VoID + DCAT description of the library's
   subset (``{base}dataset#library-{lib}``): Turtle unless ``Accept`` or
   ``?format=`` asks for N-Triples, JSON-LD or RDF/XML.
-- ``GET /feed`` and ``/libraries/{lib}/feed``: ActivityStreams 2.0
-  ``OrderedCollection`` of Create / Update / Delete activities (``kg.feed``),
-  pages at ``…/feed/page/{n}`` (oldest first, newest page last), each
-  activity at ``/feed/activity/{id}``. ``application/activity+json``, or
-  ``application/ld+json; profile="https://www.w3.org/ns/activitystreams"``
-  when ``Accept`` prefers JSON-LD. The context is named, never fetched.
+- the change feeds ``/feed`` and ``/libraries/{lib}/feed`` are in ``api.feed``.
 - ``GET /api/libraries/{lib}/whoami``: the library a token belongs to
   (``api.auth.require_library``): 401 / 403 otherwise.
 """
@@ -37,7 +32,7 @@ from api.errors import ApiError
 from api.templating import templates
 from kg import void
 from kg.distribution import DumpDirectory, DumpError
-from kg.feed import Activity, Feed, FeedError
+from kg.feed import Feed, FeedError
 from kg.libraries import Holdings, InvalidLibrary, Library, LibraryError, Profile, in_store, profile, validate_id
 from kg.namespaces import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 from kg.openurl import opac_link
@@ -47,14 +42,9 @@ from sparql.media import parse_accept, quality
 
 router = APIRouter(tags=["libraries"])
 
-AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
-AS_JSON = "application/activity+json"
-AS_JSONLD = f'application/ld+json; profile="{AS_CONTEXT}"'
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 EXAMPLE_QUERY = """PREFIX schema: <http://schema.org/>
 SELECT ?lecture ?title WHERE { ?lecture a schema:VideoObject ; schema:name ?title } ORDER BY ?lecture LIMIT 20"""
-OBJECT_TYPES = {"lecture": "Video", "holding": "Document"}
-PAST = {"Create": "created", "Update": "changed", "Delete": "removed"}
 _cache: dict[tuple[str, str], Any] = {}  # (build directory, what) → computed from that build's store
 _cache_lock = threading.Lock()
 
@@ -101,7 +91,7 @@ def _summary(request: Request, lib: str, library: Library | None, holdings: Hold
 
 @router.api_route("/libraries/{lib}", methods=["GET", "HEAD"], include_in_schema=False)
 def library_without_slash(lib: str, request: Request) -> RedirectResponse:
-    _known(request, lib)
+    known(request, lib)
     return RedirectResponse(f"/libraries/{lib}/", status_code=308)
 
 
@@ -124,7 +114,7 @@ def library_json(lib: str, request: Request) -> JSONResponse:
 
 def _library(request: Request, lib: str) -> dict[str, Any]:
     """Everything the page of ``lib`` shows. Raises ApiError 404 for an unknown library."""
-    library, holdings = _known(request, lib)
+    library, holdings = known(request, lib)
     settings, minter = request.app.state.settings, request.app.state.minter
     found: Profile = _computed(request, f"profile {lib}", lambda store: profile(store, minter.base, lib))
     graphs = [minter.graph(lib), minter.graph(lib, "derived")]
@@ -143,7 +133,7 @@ def _library(request: Request, lib: str) -> dict[str, Any]:
         "dump": _dump(request, lib),
         "void": f"/libraries/{lib}/void",
         "feed": f"/libraries/{lib}/feed",
-        "feed_position": _guarded(lambda: feed.position(request.app.state.dataset.build_path().name)),
+        "feed_position": _feed_position(feed, request.app.state.dataset.build_path().name),
         "built": _freshness(request).get("finished") if _freshness(request) else None,
     }
 
@@ -180,7 +170,7 @@ def _triples(request: Request, graph: str) -> int:
 @router.api_route("/libraries/{lib}/void", methods=["GET", "HEAD"],
                   summary="VoID + DCAT of one library's subset (Turtle; N-Triples, JSON-LD, RDF/XML by Accept or ?format=)")
 def library_void(lib: str, request: Request, format: str | None = None) -> Response:
-    _known(request, lib)
+    known(request, lib)
     syntax = _chosen_syntax(request, format)
     data = void.serialize(_void(request, lib), syntax)
     media = syntax.media_type + ("; charset=utf-8" if syntax is not ox.RdfFormat.RDF_XML else "")
@@ -258,96 +248,10 @@ def whoami(lib: str, request: Request, library: Library = Depends(require_librar
                         headers={"Cache-Control": "no-store"})
 
 
-# --- the change feed -----------------------------------------------------------------------------
-
-
-@router.api_route("/feed", methods=["GET", "HEAD"], summary="Change feed of the whole dataset (ActivityStreams 2.0)")
-def feed(request: Request) -> Response:
-    return _as_response(request, _collection(request, None), "public, max-age=60")
-
-
-@router.api_route("/feed/page/{number}", methods=["GET", "HEAD"], summary="One page of the change feed, oldest first")
-def feed_page(number: int, request: Request) -> Response:
-    return _page_response(request, None, number)
-
-
-@router.api_route("/feed/activity/{number}", methods=["GET", "HEAD"], summary="One activity of the change feed")
-def feed_activity(number: int, request: Request) -> Response:
-    feed = _feed(request)
-    found = _guarded(lambda: feed.activity(number) if 1 <= number <= feed.total() else None)  # SQLite ints are 64-bit
-    if found is None:
-        raise ApiError(404, f"no activity {number} in the change feed; it is at /feed")
-    return _as_response(request, {"@context": AS_CONTEXT, **_activity(request, found)}, "public, max-age=86400")
-
-
-@router.api_route("/libraries/{lib}/feed", methods=["GET", "HEAD"], summary="Change feed of one library (ActivityStreams 2.0)")
-def library_feed(lib: str, request: Request) -> Response:
-    _known(request, lib)
-    return _as_response(request, _collection(request, lib), "public, max-age=60")
-
-
-@router.api_route("/libraries/{lib}/feed/page/{number}", methods=["GET", "HEAD"], summary="One page of a library's change feed")
-def library_feed_page(lib: str, number: int, request: Request) -> Response:
-    _known(request, lib)
-    return _page_response(request, lib, number)
-
-
-def _collection(request: Request, lib: str | None) -> dict[str, Any]:
-    feed = _feed(request)
-    total, pages = _guarded(lambda: (feed.total(lib), feed.pages(lib)))
-    collection = {"@context": AS_CONTEXT, "id": _feed_iri(request, lib), "type": "OrderedCollection",
-                  "summary": f"Changes to {'library ' + lib + chr(39) + 's' if lib else 'the'} lectures and holdings, build by build",
-                  "totalItems": total}
-    if pages:
-        collection["first"] = {"id": _feed_iri(request, lib, 1), "type": "OrderedCollectionPage"}
-        collection["last"] = {"id": _feed_iri(request, lib, pages), "type": "OrderedCollectionPage"}
-    return collection
-
-
-def _page_response(request: Request, lib: str | None, number: int) -> Response:
-    feed = _feed(request)
-    pages = _guarded(lambda: feed.pages(lib))
-    if not 1 <= number <= pages:
-        raise ApiError(404, f"the feed has {pages} page(s); page {number} does not exist")
-    activities = _guarded(lambda: feed.page(number, lib))
-    page = {"@context": AS_CONTEXT, "id": _feed_iri(request, lib, number), "type": "OrderedCollectionPage",
-            "partOf": _feed_iri(request, lib), "startIndex": (number - 1) * feed.page_size}
-    if number > 1:
-        page["prev"] = {"id": _feed_iri(request, lib, number - 1), "type": "OrderedCollectionPage"}
-    if number < pages:
-        page["next"] = {"id": _feed_iri(request, lib, number + 1), "type": "OrderedCollectionPage"}
-    page["orderedItems"] = [_activity(request, a) for a in activities]
-    full = len(activities) == feed.page_size  # a full page never changes again
-    return _as_response(request, page, "public, max-age=86400" if full else "public, max-age=60")
-
-
-def _activity(request: Request, activity: Activity) -> dict[str, Any]:
-    minter = request.app.state.minter
-    return {"id": f"{minter.base}feed/activity/{activity.id}", "type": activity.type, "published": activity.published,
-            "summary": f"{activity.kind} {PAST[activity.type]} in build {activity.build}",
-            "actor": {"id": minter.library(activity.library), "type": "Organization"},
-            "object": {"id": activity.object, "type": OBJECT_TYPES.get(activity.kind, "Object")}}
-
-
-def _feed_iri(request: Request, lib: str | None, page: int | None = None) -> str:
-    path = f"libraries/{lib}/feed" if lib else "feed"
-    return request.app.state.minter.base + path + (f"/page/{page}" if page else "")
-
-
-def _as_response(request: Request, document: dict[str, Any], cache: str) -> Response:
-    ranges = parse_accept(request.headers.get("accept"))
-    media = AS_JSONLD if quality("application/ld+json", ranges) > quality(AS_JSON, ranges) else AS_JSON
-    return JSONResponse(document, media_type=media, headers={"Vary": "Accept", "Cache-Control": cache})
-
-
-def _feed(request: Request) -> Feed:
-    return Feed(request.app.state.settings.store)
-
-
 # --- small pieces ------------------------------------------------------------------------------------
 
 
-def _known(request: Request, lib: str) -> tuple[Library | None, Holdings | None]:
+def known(request: Request, lib: str) -> tuple[Library | None, Holdings | None]:
     """The library's registry entry and store counts; ApiError 404 when it has neither."""
     try:
         validate_id(lib)
@@ -396,11 +300,12 @@ def _computed(request: Request, what: str, compute):
     return value
 
 
-def _guarded(read):
+def _feed_position(feed: Feed, build: str) -> int | None:
+    """The last activity recorded for the build being served; None when the log cannot say."""
     try:
-        return read()
-    except FeedError as error:
-        raise ApiError(503, "the change feed cannot be read right now", {"Retry-After": "30"}) from error
+        return feed.position(build)
+    except FeedError:
+        return None
 
 
 def _last_segment(request: Request, uri: str) -> str:

@@ -43,7 +43,7 @@ from api.templating import templates
 from kg.namespaces import PREFIXES
 from kg.settings import Settings
 from kg.store import StoreError
-from sparql import catalogue, description, errors, lexer, media, protocol
+from sparql import catalogue, description, errors, media, protocol
 from sparql.executor import QueryPool
 from sparql.limits import Limits, check_query
 from sparql.worker import Answer, Job

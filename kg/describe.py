@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 import pyoxigraph as ox
 
 from ingest import classification
-from ingest.records import Analysis, Concept, Holding, Keyword, KnowledgePoint
+from ingest.records import Analysis, Concept, Holding, Keyword
 from kg.namespaces import DC, DCTERMS, MEDIA_FRAGMENTS, OA, PROV, RDF, SCHEMA, SKOS, XSD
 from kg.uris import Minter
 
