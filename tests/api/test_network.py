@@ -103,6 +103,17 @@ def test_other_pages_have_none(live_server):
     assert page.status_code == 200 and 'id="kg-network"' not in page.text
 
 
+def _clear_of_others(page, uris: list[str]) -> str:
+    """The first of ``uris`` drawn at least 24 px away from every other node (so a click cannot land on another)."""
+    for uri in uris:
+        gap = page.evaluate("""(id) => { const cy = window.kgNetwork, p = cy.getElementById(id).renderedPosition();
+            return Math.min(...cy.nodes().filter(n => n.id() !== id).map(n => {
+                const q = n.renderedPosition(); return Math.hypot(p.x - q.x, p.y - q.y); })); }""", uri)
+        if gap >= 24:
+            return uri
+    raise AssertionError(f"every candidate node overlaps another: {uris}")
+
+
 def _click_node(page, uri: str) -> None:
     """Click a node of the Cytoscape canvas where it is drawn (a real mouse click on the canvas)."""
     page.locator("#kg-network").scroll_into_view_if_needed()
@@ -125,14 +136,18 @@ def test_network_view_draws_and_navigates_in_chromium(live_server, page):
         around = network(live_server, node["uri"].removeprefix(live_server.base))["nodes"]
         return [n for n in around if n["kind"] == "lecture" and n["uri"] != expected["center"]]
 
-    keyword = next(n for n in expected["nodes"] if n["kind"] in ("keyword", "knowledge_point") and elsewhere(n))
+    candidates = [n for n in expected["nodes"] if n["kind"] in ("keyword", "knowledge_point") and elsewhere(n)]
+    chosen = _clear_of_others(page, [n["uri"] for n in candidates])
+    keyword = next(n for n in candidates if n["uri"] == chosen)
     with page.expect_navigation(timeout=10_000):
         _click_node(page, keyword["uri"])
     assert page.url.startswith(keyword["uri"])  # the keyword's page (303 → .html)
     assert keyword["label"] in page.locator("h1").inner_text()
     page.wait_for_function("() => document.getElementById('kg-network').dataset.nodes !== undefined", timeout=10_000)
 
-    other = elsewhere(keyword)[0]
+    others = elsewhere(keyword)
+    chosen = _clear_of_others(page, [n["uri"] for n in others])
+    other = next(n for n in others if n["uri"] == chosen)
     with page.expect_navigation(timeout=10_000):  # lecture → keyword → another lecture: a network, not a tree
         _click_node(page, other["uri"])
     assert page.url.startswith(other["uri"]) and other["label"] in page.locator("h1").inner_text()
