@@ -115,15 +115,23 @@ def _clear_of_others(page, uris: list[str]) -> str:
 
 
 def _click_node(page, uri: str) -> None:
-    """Click a node of the Cytoscape canvas where it is drawn (a real mouse click on the canvas)."""
-    page.locator("#kg-network").scroll_into_view_if_needed()
-    box = page.locator("#kg-network").bounding_box()
-    position = page.evaluate("(id) => window.kgNetwork.getElementById(id).renderedPosition()", uri)
-    page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
+    """Click a node of the Cytoscape canvas where it is drawn (a real mouse click on the canvas).
+
+    The viewport is tall enough for the view to be seen without scrolling: Cytoscape caches where
+    its container is and refreshes that only after a scroll event has been handled, so a click
+    right after scrolling can land where the node was.
+    """
+    page.wait_for_load_state("load")
+    point = page.evaluate("""(id) => { const box = document.getElementById('kg-network').getBoundingClientRect();
+        const p = window.kgNetwork.getElementById(id).renderedPosition();
+        return {x: box.left + p.x, y: box.top + p.y, visible: box.bottom <= window.innerHeight && window.scrollY === 0}; }""", uri)
+    assert point["visible"], "the network view is not in the viewport without scrolling"
+    page.mouse.click(point["x"], point["y"])
 
 
 def test_network_view_draws_and_navigates_in_chromium(live_server, page):
     expected = network(live_server, LECTURE)
+    page.set_viewport_size({"width": 1280, "height": 1200})
     page.goto(live_server.url("/" + LECTURE + ".html"))
     canvas = page.locator("#kg-network")
     page.wait_for_function("() => document.getElementById('kg-network').dataset.nodes !== undefined", timeout=10_000)
