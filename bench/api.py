@@ -69,20 +69,22 @@ def build(store: Path) -> dict:
     return json.loads((store / "current" / "build.json").read_text(encoding="utf-8"))
 
 
-def start_server(store: Path, port: int, log: Path) -> subprocess.Popen:
+def start_server(store: Path, port: int, log: Path, **env: str) -> subprocess.Popen:
+    """``kg serve`` on 127.0.0.1:``port`` with ``env`` added to the environment, once /healthz answers."""
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)],
-                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                                   cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"kg serve exited with status {process.returncode} (see {log})")
+            raise SystemExit(f"kg serve exited with status {process.returncode}: {log.read_text()[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return process
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
+    process.kill()
     raise SystemExit("kg serve did not start")
 
 

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.api import free_port, start_server
+
 ROOT = Path(__file__).resolve().parents[1]
 SPARQL_SELECT = """PREFIX schema: <http://schema.org/>
 SELECT ?lecture ?title WHERE { ?lecture a schema:VideoObject ; schema:name ?title } ORDER BY ?lecture LIMIT 50"""
@@ -146,22 +148,7 @@ async def load(url: str, requests: list, clients: int, seconds: float, pid: int)
 
 def serve(store: Path, dumps: Path, port: int, log: Path) -> subprocess.Popen:
     base = json.loads((store / "current" / "build.json").read_text(encoding="utf-8"))["base_uri"]
-    env = {**os.environ, "KG_DUMPS": str(dumps), "KG_QUERY_TIMEOUT": "30", "KG_BASE_URI": base}
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"kg serve exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("kg serve did not start")
+    return start_server(store, port, log, KG_DUMPS=str(dumps), KG_QUERY_TIMEOUT="30", KG_BASE_URI=base)
 
 
 def run(store: Path, minutes: float, clients: int, workdir: Path) -> dict:
@@ -172,8 +159,6 @@ def run(store: Path, minutes: float, clients: int, workdir: Path) -> dict:
     dumps = workdir / "dumps"
     subprocess.run([sys.executable, "-m", "api.cli", "dump", "--store", str(store), "--out", str(dumps)],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    from bench.api import free_port
-
     port = free_port()
     server = serve(store, dumps, port, workdir / "serve.log")
     try:
