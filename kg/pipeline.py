@@ -29,12 +29,14 @@ Bad input never stops the build (unless ``strict``): each problem is one
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -264,7 +266,8 @@ def _on_every_core(function: Callable[[Item], Result], items: Sequence[Item], wo
     if workers <= 1 or len(items) <= 1:
         yield from map(function, items)
         return
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         pending: deque = deque()
         for item in items:
             pending.append(pool.submit(function, item))
@@ -272,6 +275,24 @@ def _on_every_core(function: Callable[[Item], Result], items: Sequence[Item], wo
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make a pool worker end when the build process does, even when that is killed (SIGKILL).
+
+    An orphaned worker would go on holding the store's lock (inherited with the
+    fork) and every next build would be refused as "another build is running".
+    Linux's ``PR_SET_PDEATHSIG``; elsewhere orphans end with their current task.
+    """
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the build died before the call above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 class _Spill:
