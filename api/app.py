@@ -12,6 +12,7 @@ Routers, each in its own module:
 - ``api.search_page`` ``/search``: the search page for people
 - ``api.network``    ``/api/network?uri=``: a lecture's, concept's or holding's neighbourhood for the network view
 - ``api.libraries`` ``/libraries/``, ``/libraries/{lib}/`` (pages, VoID), ``/api/libraries/{lib}/whoami``
+- ``api.publishing`` ``PUT``/``DELETE /api/libraries/{lib}/lectures/{id}``, ``POST …/holdings``: libraries publish
 - ``api.feed``       ``/feed``, ``/libraries/{lib}/feed``: the ActivityStreams change feed
 - ``api.widget``     ``/widget/{library}/{id}`` (iframe-able card page) and ``/demo/widget`` (demo host page)
 
@@ -35,7 +36,7 @@ from kg.settings import Settings
 from kg.uris import Minter
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.search", "api.search_page", "api.concept_cards", "api.network", "api.widget", "api.libraries", "api.feed", "api.resources")  # resources last: it catches the URI space
+ROUTERS = ("api.home", "api.sparql_door", "api.dumps", "api.cards", "api.search", "api.search_page", "api.concept_cards", "api.network", "api.widget", "api.libraries", "api.publishing", "api.feed", "api.resources")  # resources last: it catches the URI space
 
 
 def create_app(settings: Settings | None = None, dataset: Dataset | RemoteDataset | None = None) -> FastAPI:

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from ingest.errors import InputError
+from kg.publications import PublishError
 from kg.resource import UnknownResource
 from kg.store import StoreError
 
@@ -81,6 +82,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> Response:
+        if isinstance(error, PublishError):  # its path names the part of the upload, never a server path
+            return error_response(request, 400, error.describe())
         return error_response(request, 400, f"{error.message}" + (f" (expected: {error.expected})" if error.expected else ""))
 
     @app.exception_handler(Exception)

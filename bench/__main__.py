@@ -1,6 +1,6 @@
 """Every benchmark in sequence, each in its own process: ``python -m bench [--quick] [--only NAME …]``.
 
-Runs build, load, sparql, api, dump, scale (``--factors 1 10``) and quality,
+Runs build, load, sparql, api, dump, scale (``--factors 1 10``), quality and publish,
 in that order, each as ``python -m bench.NAME``; a benchmark that fails does
 not stop the others. At the end, prints each one's status, time and the file
 it wrote under ``bench/results/``. ``--quick`` passes shorter durations and
@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "dump": ([], ["--sizes", "100000"]),
     "scale": (["--factors", "1", "10"], ["--factors", "1", "10", "--sample", "50"]),
     "quality": ([], []),
+    "publish": ([], ["--publishes", "10", "--burst", "2"]),
 }
 
 

@@ -79,6 +79,7 @@ class Holding:
     call_number: str | None = None
     language: str | None = None  # ISO 639-2, e.g. "chi"
     series: str | None = None
+    library: str = ""  # the library holding it (set by the build; readers leave it empty)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class HoldingLink:
     raw_score: float  # BM25 sum, for provenance
     matched: tuple[str, ...]  # what matched: keyword keys and knowledge-point concept IRIs
     fields: tuple[str, ...] = ()  # which record fields matched: "title", "subject", …
+    library: str = ""  # the library holding it (Holding.library)
 
 
 @dataclass(frozen=True)

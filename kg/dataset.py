@@ -45,6 +45,10 @@ class Dataset:
         assert self._store is not None
         return self._store
 
+    def notice_swap(self) -> None:
+        """Look for a new build at the next request instead of within ``recheck_seconds`` (after a publish)."""
+        self._checked = 0.0
+
     def build_path(self) -> Path:
         self.store()
         assert self._build is not None

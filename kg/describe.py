@@ -19,13 +19,14 @@ mention), so two builds of the same input give the same quads.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 
 from ingest import classification
 from ingest.records import Analysis, Concept, Holding, Keyword
 from kg.namespaces import DC, DCTERMS, MEDIA_FRAGMENTS, OA, PROV, RDF, SCHEMA, SKOS, XSD
+from kg.publications import Stamp
 from kg.uris import Minter
 
 Quad = ox.Quad
@@ -63,9 +64,11 @@ def _date(value: str) -> ox.Literal:
 class Describer:
     """Turns records into quads for one base URI and one build activity."""
 
-    def __init__(self, minter: Minter, activity: str, holdings_library: str) -> None:
+    def __init__(self, minter: Minter, activity: str, holdings_library: str,
+                 publications: Mapping[tuple[str, str], Stamp] | None = None) -> None:
         self.m = minter
         self.holdings_library = holdings_library
+        self.publications = publications or {}  # (library, lecture id) → who published it over HTTP, and when
         self.activity = ox.NamedNode(activity)
         self._terms: dict[str, ox.NamedNode] = {}
 
@@ -123,6 +126,27 @@ class Describer:
             yield Quad(series, RDF.type, SCHEMA.CreativeWorkSeries, graph)
             yield Quad(series, SCHEMA.name, _text(lecture.series, lang), graph)
             yield Quad(series, SCHEMA.hasPart, node, graph)
+        stamp = self.publications.get((lecture.library, lecture.id))
+        if stamp:
+            yield from self._publication(node, lecture.library, stamp, graph)
+
+    def _publication(self, lecture: ox.NamedNode, library: str, stamp: Stamp, graph: ox.NamedNode) -> Iterator[Quad]:
+        """PROV-O of a write over HTTP: the library published the lecture at a time, from a file with a digest."""
+        activity = ox.NamedNode(self.m.publication(library, stamp.activity))
+        agent = ox.NamedNode(self.m.library(stamp.by))
+        upload = ox.NamedNode(activity.value + "#subtitles")
+        at = ox.Literal(stamp.at, datatype=XSD.dateTime)
+        yield Quad(lecture, PROV.wasGeneratedBy, activity, graph)
+        yield Quad(lecture, PROV.wasAttributedTo, agent, graph)
+        yield Quad(lecture, DCTERMS.modified, at, graph)
+        yield Quad(activity, RDF.type, PROV.Activity, graph)
+        yield Quad(activity, RDF.type, self.kg("Publication"), graph)
+        yield Quad(activity, PROV.wasAssociatedWith, agent, graph)
+        yield Quad(activity, PROV.endedAtTime, at, graph)
+        yield Quad(activity, PROV.used, upload, graph)
+        yield Quad(upload, RDF.type, PROV.Entity, graph)
+        yield Quad(upload, DCTERMS.title, _text(stamp.filename), graph)
+        yield Quad(upload, self.kg("sha256"), _text(stamp.sha256), graph)
 
     def holding(self, library: str, holding: Holding) -> Iterator[Quad]:
         graph = ox.NamedNode(self.m.graph(library))
@@ -239,7 +263,7 @@ class Describer:
         lecture = analysis.lecture
         node = ox.NamedNode(self.m.link(lecture.library, lecture.id, link.holding))
         source = ox.NamedNode(self.m.lecture(lecture.library, lecture.id))
-        holding = ox.NamedNode(self.m.holding(self.holdings_library, link.holding))
+        holding = ox.NamedNode(self.m.holding(link.library or self.holdings_library, link.holding))
         yield Quad(source, self.kg("suggestedHolding"), holding, graph)
         yield Quad(node, RDF.type, self.kg("HoldingLink"), graph)
         yield Quad(node, self.kg("lecture"), source, graph)

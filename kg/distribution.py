@@ -57,6 +57,7 @@ class BuildStamp:
     fingerprint: str  # hash of the inputs and parameters
     finished: str  # xsd:dateTime, UTC
     base_uri: str  # base of the build's minted URIs
+    feed_position: int | None = None  # the change feed's last activity once the build was recorded: current up to here
 
     @classmethod
     def from_summary(cls, build: Path, summary: dict[str, Any]) -> "BuildStamp":
@@ -103,7 +104,8 @@ class Manifest:
         """Raises DumpError when the text is not a manifest."""
         try:
             data = json.loads(text)
-            stamp = BuildStamp(data["build"], data["fingerprint"], data["finished"], data["base_uri"])
+            stamp = BuildStamp(data["build"], data["fingerprint"], data["finished"], data["base_uri"],
+                               data.get("feed_position"))
             files = tuple(DumpFile(**{**f, "graphs": tuple(f.get("graphs", ()))}) for f in data["files"])
             return cls(data["dump"], data["created"], stamp, files)
         except (ValueError, KeyError, TypeError) as error:

@@ -10,7 +10,7 @@ One dump (a release of ``kg.distribution.DumpDirectory``) holds:
  ``graph.{name}.ttl.gz``               one named graph, Turtle (``graph.nlc.derived``…)
  ``library.{id}.nq.gz``                one library: ``graph/{id}`` + ``graph/{id}/derived``
  ``void.ttl``                          VoID + DCAT description of the files (``kg.void``)
- ``manifest.json``                     build, fingerprint, files, sizes, sha256, triples
+ ``manifest.json``                     build, fingerprint, feed position, files, sizes, sha256, triples
 ====================================  ===========================================
 
 Memory stays flat however large the store is: each file is one pass of
@@ -29,13 +29,14 @@ import itertools
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
 from kg import void
+from kg.feed import Feed, FeedError
 from kg.distribution import MANIFEST, VOID, BuildStamp, DumpDirectory, DumpFile, Manifest
 from kg.namespaces import PREFIXES
 from kg.partition import Graph, Part, parts
@@ -62,7 +63,7 @@ def run_dump(store: Path, out: Path, settings: Settings, progress: Progress | No
     """
     started = time.monotonic()
     build, summary = _pinned_build(StoreDirectory(store))
-    stamp = BuildStamp.from_summary(build, summary)
+    stamp = replace(BuildStamp.from_summary(build, summary), feed_position=_feed_position(store, build))
     minter = Minter(stamp.base_uri)
     database = ox.Store.read_only(str(build / "oxigraph"))
     dump_id = build_id(time.time())
@@ -144,6 +145,14 @@ def _pinned_build(directory: StoreDirectory) -> tuple[Path, dict]:
         return build, json.loads((build / "build.json").read_text(encoding="utf-8"))
     except (OSError, RuntimeError, ValueError):
         raise StoreError(f"{directory.root}: no finished build here (run 'kg build' first)") from None
+
+
+def _feed_position(store: Path, build: Path) -> int | None:
+    """Up to which activity of the change feed the build is current (None when the feed cannot tell)."""
+    try:
+        return Feed(store).position(build.name)
+    except FeedError:
+        return None
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

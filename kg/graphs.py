@@ -80,10 +80,11 @@ def quads(describer: Describer, settings: Settings, analyses: list[Analysis], ho
 
 def shared_quads(describer: Describer, settings: Settings, analyses: list[Analysis], holdings: list[Holding],
                  vocabulary_paths: list, matches: dict[str, tuple[str, ...]], inputs: list[tuple[str, str]],
-                 when: tuple[float, float]) -> Iterator[ox.Quad]:
+                 when: tuple[float, float], library_names: dict[str, str] | None = None) -> Iterator[ox.Quad]:
     """Vocabularies, libraries, holdings and provenance: everything but the lectures' own quads.
 
-    Reads only the lectures' libraries and knowledge points, not their transcripts.
+    Reads only the lectures' libraries and knowledge points, not their transcripts. ``library_names``:
+    the registered libraries' names (``kg.libraries``); the build's own library is ``settings.library_name``.
     """
     m = describer.m
     vocabularies = ox.NamedNode(m.graph("vocabularies"))
@@ -95,12 +96,12 @@ def shared_quads(describer: Describer, settings: Settings, analyses: list[Analys
     for notation in used_classes(holdings, matches, m, spoken):
         yield from describer.concept(clc_concept(m, table[notation]), vocabularies)
 
-    libraries = sorted({a.lecture.library for a in analyses} | {settings.library})
+    names = {**(library_names or {}), settings.library: settings.library_name}
+    libraries = sorted({a.lecture.library for a in analyses} | {h.library for h in holdings if h.library} | {settings.library})
     for library in libraries:
-        name = settings.library_name if library == settings.library else library
-        yield from describer.library(library, name)
+        yield from describer.library(library, names.get(library, library))
     for holding in holdings:
-        yield from describer.holding(settings.library, holding)
+        yield from describer.holding(holding.library or settings.library, holding)
     yield from provenance(describer, settings, inputs, when)
 
 

@@ -3,11 +3,14 @@
 ====  ===========  ==========================================================
  #    stage        what it does
 ====  ===========  ==========================================================
- 1    manifest     read lectures.jsonl / lectures.csv, validate rows
+ 1    manifest     read lectures.jsonl / lectures.csv, validate rows; add what
+                   libraries published (``kg.publications``: the current
+                   build's published sources, this build's changes applied)
  2    vocabulary   CLC table and SKOS files → concepts (knowledge points)
  3    holdings     MARC21 / UNIMARC / MARCXML / CSV → book records
  4    analyse      per lecture, on every core: subtitles → cues → terms,
-                   knowledge points; transcript and term counts spilled to disk
+                   knowledge points; transcript and term counts spilled to disk;
+                   unchanged lectures taken from ``kg.analysis_cache``
  5    keywords     corpus document frequencies → ranked keywords (every core)
  6    link         BM25 of each lecture's keywords over the holdings
  7    relate       lecture–concept–holding graph → related lectures
@@ -23,27 +26,24 @@ directory and send back only what the later stages share (terms, knowledge
 points, cue count); the keyword and load workers read them back one lecture at
 a time. Stages 4, 5 and 8 run in forked worker processes (``workers``).
 
+The store's lock is held from the start to the change feed's record of the
+swap, so that concurrent builds (a batch ``kg build``, publishes through
+``kg.builder``) each start from the build the previous one swapped in.
+
 Bad input never stops the build (unless ``strict``): each problem is one
 ``InputError`` in ``BuildReport.problems`` and the rest goes on.
 """
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
-import multiprocessing
 import os
-import pickle
-import shutil
-import signal
 import time
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 
@@ -55,16 +55,19 @@ from ingest.keywords import TermCounts, count_terms, jieba_idf, rank_keywords
 from ingest.knowledge import KnowledgeMatcher
 from ingest.manifest import read_manifest
 from ingest.matching import HoldingsIndex, QueryTerm
-from ingest.records import Analysis, Concept, Holding, KnowledgePoint, Lecture, Transcript
+from ingest.records import Analysis, Concept, Holding, HoldingLink, KnowledgePoint, Lecture, Transcript
 from ingest.segmenter import Segmenter
 from ingest.subtitles import read_subtitles
 from ingest.vocabulary import close_matches, read_vocabulary
-from kg import __version__ as VERSION, feed, graphs, search
+from kg import __version__ as VERSION, feed, graphs, publications, search
+from kg.analysis_cache import AnalysisCache
 from kg.describe import Describer
+from kg.libraries import LibraryError, Registry
 from kg.related import LectureFacts, build_graph, relate
 from kg.settings import Settings
 from kg.store import StoreDirectory, build_id, bulk_load
 from kg.uris import Minter
+from kg.workers import Spill, on_every_core
 
 HOLDINGS_SUFFIXES = {".mrc", ".iso", ".marc", ".dat", ".xml", ".marcxml", ".csv"}
 VOCAB_SUFFIXES = {".ttl", ".nt", ".rdf", ".owl", ".jsonld", ".trig", ".nq"}
@@ -86,6 +89,7 @@ class BuildReport:
     notes: list[str] = field(default_factory=list)  # what readers skipped inside files that were built
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    feed: int | None = None  # the change feed's last activity once this build was recorded
 
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
@@ -93,47 +97,68 @@ Progress = Callable[[str, int, int], None]  # stage, done, total
 
 @dataclass(frozen=True)
 class BuildInput:
-    source: Path
+    """A batch source folder (``None``: only what libraries published), extra files, and changes to publish."""
+
+    source: Path | None
     holdings: tuple[Path, ...] = ()
     vocabularies: tuple[Path, ...] = ()
     strict: bool = False
+    changes: tuple[publications.Change, ...] = ()  # applied to the published sources carried from the current build
+    wait: float = 0.0  # seconds to wait for another build to finish; 0: refuse at once
 
 
 def build(request: BuildInput, settings: Settings, progress: Progress | None = None) -> BuildReport:
-    """Run every stage and swap the new store in. Raises BuildRefused, InputError, StoreError."""
+    """Run every stage and swap the new store in. Raises BuildRefused, InputError, StoreError.
+
+    The store's lock is taken first (waiting up to ``request.wait`` seconds for
+    another build), so that the published sources carried from the current
+    build are the ones the swap replaces.
+    """
     progress = progress or (lambda stage, done, total: None)
     report = BuildReport(store=settings.store)
     clock = _Clock(report, progress)
     started = time.time()
-
-    with clock("manifest"):
-        lectures, problems = read_manifest(request.source, settings.library)
-        report.problems += problems
-        lectures.sort(key=lambda lecture: (lecture.library, lecture.id))
-    with clock("vocabulary"):
-        vocabulary_paths = _vocabulary_files(request)
-        concepts, matches, vocabulary_paths = _read_vocabularies(vocabulary_paths, settings.base_uri, report)
-    with clock("holdings"):
-        holdings = _read_holdings_files(_holdings_files(request), report, progress)
-    segmenter = Segmenter(_user_words(concepts, holdings), settings.lexicons)
-    minter = Minter(settings.base_uri)
-    speakable = _speakable_classes(minter)
-    matcher = KnowledgeMatcher(concepts + speakable, segmenter)
-    fingerprint = _fingerprint(request, settings, lectures)
-    describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library)
     store_dir = StoreDirectory(settings.store)
-    previous = store_dir.current.resolve() if store_dir.current.exists() else None  # for the change feed
-    with store_dir.new_build(build_id(started)) as build_path:  # a refused or failed build leaves no trace
-        spill = _Spill(build_path / "spill")
+    previous: Path | None = None
+
+    def record_feed(build: Path) -> None:  # after the swap, still holding the lock: builds enter the feed in order
+        with clock("feed"):
+            try:
+                report.feed = feed.record_build(settings.store, previous, build, settings.base_uri,
+                                                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when[1]))).position
+            except (feed.FeedError, OSError, RuntimeError) as error:  # the build stands; the next one catches up
+                report.notes.append(f"change feed not updated: {error}")
+
+    with store_dir.new_build(build_id(started), request.wait, record_feed) as build_path:  # a failure leaves no trace
+        previous = store_dir.current.resolve() if store_dir.current.exists() else None
+        with clock("manifest"):
+            published = _published(previous, build_path, request, report)
+            lectures, problems = read_manifest(request.source, settings.library) if request.source else ([], [])
+            report.problems += problems
+            lectures = _with_published(lectures, published.lectures, report)
+        with clock("vocabulary"):
+            vocabulary_paths = _vocabulary_files(request)
+            concepts, matches, vocabulary_paths = _read_vocabularies(vocabulary_paths, settings.base_uri, report)
+        with clock("holdings"):
+            holdings = _all_holdings(request, published, settings.library, report, progress)
+        user_words = _user_words(concepts, holdings)
+        minter = Minter(settings.base_uri)
+        speakable = _speakable_classes(minter)
+        segmenter, matcher = _tools(user_words, settings.lexicons, concepts + speakable)
+        fingerprint = _fingerprint(request, settings, lectures, holdings, published)
+        describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library,
+                              publications=published.stamps)
+        spill = Spill(build_path / "spill")
         with clock("analyse"):
-            analysed = _analyse_all(lectures, segmenter, matcher, settings.workers, report, progress, spill)
+            cache = AnalysisCache(settings.store / "cache", user_words, _files_state(settings.lexicons),
+                                  sorted(matcher.labels().items()))
+            analysed = _analyse_all(lectures, segmenter, matcher, settings.workers, report, progress, spill, cache)
         if request.strict and report.problems:  # after every reader ran: the refusal lists all problems at once
             raise BuildRefused(report.problems)
         with clock("keywords"):
             analyses = _rank_all(analysed, matcher.labels(), settings.keywords_per_lecture, settings.workers)
         with clock("link"):
-            index = HoldingsIndex(holdings, segmenter)
-            analyses = [replace(a, holdings=index.rank(_query(a, concepts), settings.holdings_per_lecture)) for a in analyses]
+            analyses = _link_all(analyses, holdings, concepts, segmenter, settings)
         with clock("relate"):
             titles = {h.id: h.title for h in holdings}
             broader = _broader_lookup(concepts + speakable, matches, minter)
@@ -144,7 +169,7 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
         with clock("load"):
             store = ox.Store(str(store_dir.database(build_path)))
             shared = partial(graphs.shared_quads, describer, settings, analyses, holdings, vocabulary_paths, matches,
-                             _inputs(request, lectures), when)
+                             _inputs(request, lectures), when, _library_names(settings.store))
             bulk_load(store, _nquads(shared, analyses, analysed, describer, settings.workers))
             store.flush()
             report.counts["triples"] = len(store)
@@ -155,14 +180,17 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
         report.build = build_path
         _count(report, analyses, analysed, holdings)
         store_dir.finish(build_path, _summary(report, request, settings, when, fingerprint))
-    with clock("feed"):  # after the swap, before prune (which may remove ``previous``)
-        try:
-            feed.record_build(settings.store, previous, build_path, settings.base_uri,
-                              time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when[1])))
-        except (feed.FeedError, OSError, RuntimeError) as error:  # the build stands; the next one catches up
-            report.notes.append(f"change feed not updated: {error}")
+        cache.keep_only(a.cache_key for a in analysed)
     store_dir.prune(settings.keep_builds)
     return report
+
+
+def again(summary: dict, changes: tuple[publications.Change, ...] = (), wait: float = 0.0) -> BuildInput:
+    """The input of the build ``summary`` (its ``build.json``) describes, with more changes to publish."""
+    inputs = summary.get("inputs") or {"source": summary.get("source"), "holdings": [], "vocabularies": []}
+    source = inputs.get("source")
+    return BuildInput(Path(source) if source else None, tuple(Path(p) for p in inputs.get("holdings", ())),
+                      tuple(Path(p) for p in inputs.get("vocabularies", ())), changes=changes, wait=wait)
 
 
 # --- stage helpers ---------------------------------------------------------------
@@ -186,13 +214,69 @@ class _Clock:
         self.report.seconds[self.stage] = round(time.perf_counter() - self.started, 3)
 
 
+def _published(previous: Path | None, build: Path, request: BuildInput, report: BuildReport) -> publications.Published:
+    """The current build's published sources with this build's changes, in ``build``, read."""
+    folder = publications.carry(previous, build)
+    report.notes += publications.apply(folder, request.changes)
+    found = publications.read(folder)
+    report.problems += found.problems
+    return found
+
+
+def _with_published(lectures: list[Lecture], published: list[Lecture], report: BuildReport) -> list[Lecture]:
+    """The batch lectures and the published ones, by (library, id); a published lecture replaces a batch one."""
+    found = {(l.library, l.id): l for l in lectures}
+    for lecture in published:
+        if (lecture.library, lecture.id) in found:
+            report.notes.append(f"{lecture.library}/{lecture.id}: the published lecture replaces the batch source's")
+        found[(lecture.library, lecture.id)] = lecture
+    return [found[k] for k in sorted(found)]
+
+
+def _all_holdings(request: BuildInput, published: publications.Published, library: str, report: BuildReport,
+                  progress: Progress) -> list[Holding]:
+    """The batch holdings (``library``'s) and each library's uploaded ones, by (library, id)."""
+    holdings = [replace(h, library=library) for h in _read_holdings_files(_holdings_files(request), report, progress)]
+    for owner, path in published.holdings:
+        holdings += [replace(h, library=owner) for h in _read_holdings_files([path], report, progress)]
+    unique = {(h.library, h.id): h for h in reversed(holdings)}  # the first file naming a record wins, as in one library
+    return sorted(unique.values(), key=lambda h: (h.library != library, h.library, h.id))
+
+
+def _link_all(analyses: list[Analysis], holdings: list[Holding], concepts: list[Concept], segmenter: Segmenter,
+              settings: Settings) -> list[Analysis]:
+    """Stage 6: each lecture's best holdings of any library (BM25 over one index of them all)."""
+    own = settings.library
+    index = HoldingsIndex([replace(h, id=_holding_key(h, own)) for h in holdings], segmenter)
+
+    def linked(analysis: Analysis) -> Analysis:
+        links = index.rank(_query(analysis, concepts), settings.holdings_per_lecture)
+        return replace(analysis, holdings=tuple(_from_key(link, own) for link in links))
+
+    return [linked(a) for a in analyses]
+
+
+def _holding_key(holding: Holding, own: str) -> str:
+    """A holding's id in the index: its id for the build's library, ``library<US>id`` for the others'."""
+    return holding.id if holding.library in ("", own) else f"{holding.library}\x1f{holding.id}"
+
+
+def _from_key(link: HoldingLink, own: str) -> HoldingLink:
+    library, _, holding = link.holding.rpartition("\x1f")
+    return replace(link, holding=holding, library=library or own)
+
+
 def _vocabulary_files(request: BuildInput) -> list[Path]:
+    if request.source is None:
+        return list(request.vocabularies)
     folder = request.source / "vocab" if request.source.is_dir() else None
     found = sorted(p for p in folder.iterdir() if p.suffix.lower() in VOCAB_SUFFIXES) if folder and folder.is_dir() else []
     return found + list(request.vocabularies)
 
 
 def _holdings_files(request: BuildInput) -> list[Path]:
+    if request.source is None:
+        return list(request.holdings)
     folder = request.source / "holdings" if request.source.is_dir() else None
     found = sorted(p for p in folder.iterdir() if p.suffix.lower() in HOLDINGS_SUFFIXES) if folder and folder.is_dir() else []
     return found + list(request.holdings)
@@ -216,16 +300,70 @@ def _read_vocabularies(paths: list[Path], base: str, report: BuildReport) -> tup
 def _read_holdings_files(paths: list[Path], report: BuildReport, progress: Progress) -> list[Holding]:
     holdings: dict[str, Holding] = {}
     for path in paths:
-        try:
-            for item in read_holdings(path):
-                if isinstance(item, InputError):
-                    report.problems.append(item)
-                else:
-                    holdings.setdefault(item.id, item)
-        except InputError as error:
-            report.problems.append(error)
+        records, problems = _holdings_file(path)
+        report.problems += problems
+        for record in records:
+            holdings.setdefault(record.id, record)
         progress("holdings", len(holdings), 0)
     return sorted(holdings.values(), key=lambda h: h.id)
+
+
+_READ: dict[tuple, tuple[list[Holding], list[InputError]]] = {}
+
+
+def _holdings_file(path: Path) -> tuple[list[Holding], list[InputError]]:
+    """The records and problems of one holdings file, kept for the next build in this process while it is unchanged."""
+    key = tuple(_files_state([path]))
+    if key not in _READ:
+        records, problems = [], []
+        try:
+            for item in read_holdings(path):
+                (problems if isinstance(item, InputError) else records).append(item)
+        except InputError as error:
+            problems.append(error)
+        if len(_READ) > 64:  # files of long-gone builds
+            _READ.clear()
+        _READ[key] = (records, problems)
+    return _READ[key]
+
+
+_TOOLS: dict[tuple, tuple[Segmenter, KnowledgeMatcher]] = {}
+
+
+def _tools(user_words: list[tuple[str, str]], lexicons: tuple[Path, ...],
+           concepts: list[Concept]) -> tuple[Segmenter, KnowledgeMatcher]:
+    """The segmenter and knowledge-point matcher for these inputs, kept for the next build in this process.
+
+    Loading jieba's dictionary and spaCy takes seconds; a process that builds
+    again and again (``kg.builder``, behind publishing) loads them once per
+    distinct vocabulary, not once per build.
+    """
+    key = (tuple(user_words), tuple(_files_state(lexicons)), tuple(concepts))
+    if key not in _TOOLS:
+        _TOOLS.clear()  # one set at a time: a new vocabulary replaces the old one
+        segmenter = Segmenter(user_words, lexicons)
+        _TOOLS[key] = (segmenter, KnowledgeMatcher(concepts, segmenter))
+    return _TOOLS[key]
+
+
+def _library_names(root: Path) -> dict[str, str]:
+    """The registered libraries' names, for their ``schema:Library`` (none when the registry is unreadable)."""
+    try:
+        return {library.id: library.name for library in Registry(root).all()}
+    except LibraryError:
+        return {}
+
+
+def _files_state(paths: Iterable[Path]) -> list[tuple[str, int, int]]:
+    """(path, size, modification time) of each file: enough to notice a changed lexicon."""
+    state = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            state.append((str(path), stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            state.append((str(path), -1, -1))
+    return state
 
 
 def _user_words(concepts: list[Concept], holdings: list[Holding]) -> list[tuple[str, str]]:
@@ -248,70 +386,7 @@ def _speakable_classes(minter: Minter) -> list[Concept]:
 
 # --- stages 4, 5 and 8 on every core ------------------------------------------------
 
-Item = TypeVar("Item")
-Result = TypeVar("Result")
 _WORKER: dict[str, object] = {}  # what the forked workers share with the parent, set before each fork
-
-
-def _on_every_core(function: Callable[[Item], Result], items: Sequence[Item], workers: int,
-                   parent_busy: bool = False) -> Iterator[Result]:
-    """``map(function, items)`` in forked processes, in order, at most two tasks per process ahead.
-
-    ``workers`` processes, or one fewer when the parent has its own work to do
-    with each result (``parent_busy``: loading it), so that it keeps a core.
-    The bounded window keeps finished results from piling up when the
-    consumer is slower than the workers.
-    """
-    processes = workers - 1 if parent_busy else workers
-    if workers <= 1 or len(items) <= 1:
-        yield from map(function, items)
-        return
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        pending: deque = deque()
-        for item in items:
-            pending.append(pool.submit(function, item))
-            if len(pending) >= 2 * processes:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def _die_with_parent(parent: int) -> None:
-    """Make a pool worker end when the build process does, even when that is killed (SIGKILL).
-
-    An orphaned worker would go on holding the store's lock (inherited with the
-    fork) and every next build would be refused as "another build is running".
-    Linux's ``PR_SET_PDEATHSIG``; elsewhere orphans end with their current task.
-    """
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the build died before the call above
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-class _Spill:
-    """Transcripts and term counts of analysed lectures, one pickle each, in a scratch folder."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def put(self, number: int, kind: str, value: object) -> None:
-        self.folder.mkdir(exist_ok=True)
-        with (self.folder / f"{number}.{kind}").open("wb") as out:
-            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def get(self, number: int, kind: str):
-        with (self.folder / f"{number}.{kind}").open("rb") as data:
-            return pickle.load(data)
-
-    def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -325,7 +400,8 @@ class _Analysed:
     terms: tuple[str, ...]  # the terms counted, for document frequencies
     cues: int
     number: int = 0
-    spill: _Spill | None = None
+    spill: Spill | None = None
+    cache_key: str | None = None  # its entry in the analysis cache
 
     def full_transcript(self) -> Transcript:
         return self.spill.get(self.number, "transcript") if self.spill else self.transcript
@@ -335,14 +411,18 @@ class _Analysed:
 
 
 def _analyse_all(lectures: list[Lecture], segmenter: Segmenter, matcher: KnowledgeMatcher, workers: int,
-                 report: BuildReport, progress: Progress, spill: _Spill | None = None) -> list[_Analysed]:
-    """Stage 4. With a ``spill``, transcripts and term counts go to disk instead of back to the parent."""
+                 report: BuildReport, progress: Progress, spill: Spill | None = None,
+                 cache: AnalysisCache | None = None) -> list[_Analysed]:
+    """Stage 4. With a ``spill``, transcripts and term counts go to disk instead of back to the parent;
+    with a ``cache``, lectures analysed by an earlier build with the same inputs are not read again."""
+    keys = [_cache_key(cache, lecture) for lecture in lectures] if cache else [None] * len(lectures)
     vocabulary = frozenset(matcher.labels())
-    segmenter.tokenizer, matcher.match([["预热"]], ())  # load jieba and spaCy once, before forking
-    _WORKER.update(segmenter=segmenter, matcher=matcher, vocabulary=vocabulary, spill=spill)
+    if not cache or not all(key and cache.has(key) for key in keys):
+        segmenter.tokenizer, matcher.match([["预热"]], ())  # load jieba and spaCy once, before forking
+    _WORKER.update(segmenter=segmenter, matcher=matcher, vocabulary=vocabulary, spill=spill, cache=cache)
     results: list[_Analysed] = []
     terms: dict[str, str] = {}  # one copy of each term for the whole corpus, not one per lecture
-    for done, outcome in enumerate(_on_every_core(_analyse_one, list(enumerate(lectures)), workers), start=1):
+    for done, outcome in enumerate(on_every_core(_analyse_one, list(enumerate(zip(lectures, keys))), workers), start=1):
         if isinstance(outcome, InputError):
             report.problems.append(outcome)
         else:
@@ -353,18 +433,34 @@ def _analyse_all(lectures: list[Lecture], segmenter: Segmenter, matcher: Knowled
     return results
 
 
-def _analyse_one(numbered: tuple[int, Lecture]) -> _Analysed | InputError:
-    number, lecture = numbered
-    segmenter, matcher, vocabulary = _WORKER["segmenter"], _WORKER["matcher"], _WORKER["vocabulary"]
-    spill: _Spill | None = _WORKER["spill"]  # type: ignore[assignment]
+def _cache_key(cache: AnalysisCache, lecture: Lecture) -> str | None:
     try:
-        transcript = read_subtitles(lecture.subtitles, encoding=lecture.encoding, duration=lecture.duration)
-    except InputError as error:
-        return error
-    counts = count_terms(transcript.cues, segmenter, vocabulary)  # type: ignore[arg-type]
-    points = matcher.match(counts.tokens, transcript.cues)  # type: ignore[union-attr]
-    counts.tokens = []
-    analysed = _Analysed(lecture, transcript, counts, points, tuple(counts.cues), len(transcript.cues), number)
+        return cache.key(lecture.subtitles, lecture.encoding, lecture.duration)
+    except OSError:
+        return None  # read_subtitles says what is wrong with the file
+
+
+def _analyse_one(numbered: tuple[int, tuple[Lecture, str | None]]) -> _Analysed | InputError:
+    number, (lecture, key) = numbered
+    segmenter, matcher, vocabulary = _WORKER["segmenter"], _WORKER["matcher"], _WORKER["vocabulary"]
+    spill: Spill | None = _WORKER["spill"]  # type: ignore[assignment]
+    cache: AnalysisCache | None = _WORKER["cache"]  # type: ignore[assignment]
+    found = cache.get(key) if cache and key else None
+    if found is not None:
+        transcript, counts, points = found  # type: ignore[misc]
+        transcript = replace(transcript, path=lecture.subtitles)
+    else:
+        try:
+            transcript = read_subtitles(lecture.subtitles, encoding=lecture.encoding, duration=lecture.duration)
+        except InputError as error:
+            return error
+        counts = count_terms(transcript.cues, segmenter, vocabulary)  # type: ignore[arg-type]
+        points = matcher.match(counts.tokens, transcript.cues)  # type: ignore[union-attr]
+        counts.tokens = []
+        if cache and key:
+            cache.put(key, (transcript, counts, points))
+    analysed = _Analysed(lecture, transcript, counts, points, tuple(counts.cues), len(transcript.cues), number,
+                         cache_key=key)
     if spill is None:
         return analysed
     spill.put(number, "transcript", transcript)
@@ -380,7 +476,7 @@ def _rank_all(analysed: list[_Analysed], vocabulary: dict[str, str], limit: int,
             frequency[term] = frequency.get(term, 0) + 1
     jieba_idf()  # read jieba's IDF table once, before forking
     _WORKER.update(analysed=analysed, frequency=frequency, labels=vocabulary, limit=limit)
-    return list(_on_every_core(_rank_one, range(len(analysed)), workers))
+    return list(on_every_core(_rank_one, range(len(analysed)), workers))
 
 
 def _rank_one(number: int) -> Analysis:
@@ -398,7 +494,7 @@ def _nquads(shared: Callable[[], Iterable[ox.Quad]], analyses: list[Analysis], a
             describer: Describer, workers: int) -> Iterator[bytes]:
     """Stage 8's data as N-Quads, made on every core: the shared quads (task -1), then each lecture's."""
     _WORKER.update(shared=shared, analyses=analyses, analysed=analysed, describer=describer)
-    return _on_every_core(_nquads_of, range(-1, len(analyses)), workers, parent_busy=True)
+    return on_every_core(_nquads_of, range(-1, len(analyses)), workers, parent_busy=True)
 
 
 def _nquads_of(number: int) -> bytes:
@@ -455,6 +551,8 @@ def _broader_lookup(concepts: list[Concept], matches: dict[str, tuple[str, ...]]
 def _inputs(request: BuildInput, lectures: list[Lecture]) -> list[tuple[str, str]]:
     """(name, sha256) of every input file, for prov:used."""
     paths = set(_holdings_files(request)) | set(_vocabulary_files(request)) | {l.subtitles for l in lectures}
+    if request.source is None:
+        return sorted((p.name, _sha256(p)) for p in paths if p.is_file())
     root = request.source if request.source.is_dir() else request.source.parent
     paths |= {p for p in (root / "lectures.jsonl", root / "lectures.csv") if p.is_file()}
     return sorted((_relative(p, root), _sha256(p)) for p in paths if p.is_file())
@@ -475,9 +573,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fingerprint(request: BuildInput, settings: Settings, lectures: list[Lecture]) -> str:
+def _fingerprint(request: BuildInput, settings: Settings, lectures: list[Lecture], holdings: list[Holding],
+                 published: publications.Published) -> str:
+    """What the build was made from, hashed: the same inputs give the same fingerprint (and answers' ETags)."""
     parts = [VERSION, json.dumps(_parameters(settings), sort_keys=True)]
     parts += [f"{name}:{sha}" for name, sha in _inputs(request, lectures)]
+    parts += sorted({f"{h.library}:{h.source.partition('#')[0]}" for h in holdings})  # uploads of each library
+    parts += sorted(f"{library}/{lecture}:{stamp.activity}" for (library, lecture), stamp in published.stamps.items())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
@@ -517,6 +619,11 @@ def _summary(report: BuildReport, request: BuildInput, settings: Settings, when:
         "fingerprint": fingerprint,
         "base_uri": settings.base_uri,
         "source": str(request.source),
+        "inputs": {  # what ``again`` rebuilds from when a library publishes
+            "source": str(request.source.resolve()) if request.source else None,
+            "holdings": [str(p.resolve()) for p in request.holdings],
+            "vocabularies": [str(p.resolve()) for p in request.vocabularies],
+        },
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when[0])),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when[1])),
         "counts": report.counts,

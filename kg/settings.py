@@ -47,6 +47,9 @@ class Settings:
     rate_limit: int = 600  # requests a minute per client address (api.traffic); 0 = no limit
     rate_limit_exempt: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses never limited (local proxy, health checks)
     log_full_addresses: int = 0  # 1 = access log keeps whole client addresses; 0 = only their /24 or /48 network
+    # --- publishing (branch libraries, over HTTP) ---
+    publish_max_bytes: int = 20_000_000  # largest subtitle or holdings file a library may upload
+    publish_timeout: float = 600.0  # seconds a publish waits for its build before answering 503
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -63,6 +66,17 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
         return replace(settings, base_uri=_check_base(settings.base_uri))
+
+
+def to_env(settings: Settings) -> dict[str, str]:
+    """``KG_*`` variables that make ``Settings.from_env`` give ``settings`` back (for a child process)."""
+    env = {}
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, tuple):
+            value = (os.pathsep if str(f.type).startswith("tuple[Path") else " ").join(map(str, value))
+        env[f"KG_{f.name.upper()}"] = str(value)
+    return env
 
 
 def _convert(name: str, raw: str, kind: Any) -> Any:

@@ -24,7 +24,7 @@ import shutil
 import time
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -61,14 +61,16 @@ class StoreDirectory:
         return ox.Store.read_only(str(self.database(self.current.resolve())))
 
     @contextmanager
-    def new_build(self, build_id: str) -> Iterator[Path]:
+    def new_build(self, build_id: str, wait: float = 0.0,
+                  after_swap: Callable[[Path], None] | None = None) -> Iterator[Path]:
         """A fresh build directory, made current only if the block succeeds.
 
-        Holds an exclusive lock for the duration; raises StoreError when another
-        build holds it.
+        Holds an exclusive lock for the duration, ``after_swap(build)`` included
+        (what must see builds in order: the change feed); raises StoreError when
+        another build still holds it after ``wait`` seconds.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        with self._lock():
+        with self._lock(wait):
             self._remove_unfinished()
             build = self.root / "builds" / build_id
             if build.exists():
@@ -83,6 +85,8 @@ class StoreDirectory:
                 shutil.rmtree(build, ignore_errors=True)
                 raise StoreError(f"{build}: build finished without build.json")
             self._point_current_to(build)
+            if after_swap is not None:
+                after_swap(build)
 
     def finish(self, build: Path, summary: dict) -> None:
         """Write ``build.json`` (via a temporary file and fsync): marks the build complete."""
@@ -110,8 +114,8 @@ class StoreDirectory:
             if not (path / "build.json").is_file():
                 shutil.rmtree(path, ignore_errors=True)
 
-    def _lock(self) -> AbstractContextManager[None]:
-        return exclusive_lock(self.root / ".lock", StoreError(f"{self.root}: another build is running"))
+    def _lock(self, wait: float = 0.0) -> AbstractContextManager[None]:
+        return exclusive_lock(self.root / ".lock", StoreError(f"{self.root}: another build is running"), wait)
 
 
 def bulk_load(store: ox.Store, chunks: Iterable[bytes], batch: int = 32 << 20) -> None:
@@ -139,13 +143,18 @@ def build_id(started: float) -> str:
 
 
 @contextmanager
-def exclusive_lock(path: Path, busy: Exception) -> Iterator[None]:
-    """Hold an exclusive, non-blocking ``flock`` on ``path``; raises ``busy`` when another process holds it."""
+def exclusive_lock(path: Path, busy: Exception, wait: float = 0.0) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path``; raises ``busy`` when another process holds it for over ``wait`` seconds."""
+    deadline = time.monotonic() + wait
     with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise busy from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise busy from None
+                time.sleep(0.05)
         try:
             yield
         finally:

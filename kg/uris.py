@@ -83,6 +83,9 @@ class Minter:
     def relation(self, library: str, lecture_id: str, other: tuple[str, str]) -> str:
         return self._uri("relation", library, lecture_id, digest(*other))
 
+    def publication(self, library: str, activity: str) -> str:
+        return self._uri("publication", library, activity)
+
     def activity(self, fingerprint: str) -> str:
         return self._uri("activity", fingerprint)
 

@@ -37,7 +37,7 @@ from typing import Iterable, Sequence
 import pyoxigraph as ox
 
 from kg.distribution import BuildStamp, DumpFile
-from kg.namespaces import DCAT, DCTERMS, FOAF, PROV, RDF, SCHEMA, VOID, XSD, Namespace
+from kg.namespaces import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SCHEMA, VOID, XSD, Namespace
 from kg.partition import Graph, Part, dataset_iri, parts
 from kg.uris import Minter
 
@@ -69,6 +69,10 @@ def describe(store: ox.Store, stamp: BuildStamp, license: str, files: Sequence[D
             triples.append(ox.Triple(whole, VOID.subset, ox.NamedNode(part.iri)))
         for dump in by_part.get(part.iri, ()):
             triples += _distribution(ox.NamedNode(part.iri), dump, minter, stamp, license)
+    if stamp.feed_position is not None:  # harvesters go on from here in the change feed (kg.feed)
+        position = ox.Literal(str(stamp.feed_position), datatype=XSD.integer)
+        triples.append(ox.Triple(whole, ox.NamedNode(minter.term("feedPosition")), position))
+        triples.append(ox.Triple(whole, RDFS.seeAlso, ox.NamedNode(minter.base + "feed")))
     return triples
 
 

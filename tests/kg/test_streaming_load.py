@@ -12,6 +12,7 @@ from ingest.knowledge import KnowledgeMatcher
 from ingest.manifest import read_manifest
 from ingest.segmenter import Segmenter
 from kg import pipeline
+from kg import workers as workers_module
 from kg.pipeline import BuildInput, BuildReport, build
 from kg.settings import Settings
 from kg.store import StoreDirectory, bulk_load
@@ -47,7 +48,7 @@ def _square(n: int) -> tuple[int, int]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_work_on_every_core_keeps_the_order_of_the_items(workers):
-    results = list(pipeline._on_every_core(_square, range(20), workers))
+    results = list(workers_module.on_every_core(_square, range(20), workers))
     assert [square for square, _ in results] == [n * n for n in range(20)]
     processes = {pid for _, pid in results}
     assert (processes == {os.getpid()}) if workers == 1 else (os.getpid() not in processes)
@@ -60,7 +61,7 @@ def test_spilled_analyses_read_back_as_the_ones_kept_in_memory(tmp_path):
     matcher = KnowledgeMatcher([], segmenter)
     report = BuildReport(store=tmp_path)
     kept = pipeline._analyse_all(lectures, segmenter, matcher, 1, report, lambda *a: None)
-    spill = pipeline._Spill(tmp_path / "spill")
+    spill = workers_module.Spill(tmp_path / "spill")
     spilled = pipeline._analyse_all(lectures, segmenter, matcher, 2, report, lambda *a: None, spill)
     assert len(list(spill.folder.iterdir())) == 2 * len(lectures)
     for memory, disk in zip(kept, spilled):
