@@ -24,8 +24,10 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from api import caching, paging
+from api.auth import registry
 from api.errors import ApiError
 from kg import cards
+from kg.libraries import LibraryError
 from kg.openurl import opac_link, openurl_link
 
 router = APIRouter(prefix="/api/lectures", tags=["cards"])
@@ -127,19 +129,33 @@ def card_of_library(lecture_id: str, request: Request,
 
 
 def _with_reader_links(holding: HoldingRecord, request: Request) -> HoldingRecord:
-    """Add the OPAC and OpenURL links the settings configure (KG_OPAC_PATTERN, KG_OPENURL_RESOLVER).
+    """Add the OPAC and OpenURL links of the library holding the book.
 
-    ``holding`` is any dataclass with ``uri``, ``title``, ``creators``, ``isbn``, ``publisher``, ``year`` and
-    ``links`` (``kg.cards.Holding``, ``kg.concept_cards.ConceptHolding``, ``kg.concept_cards.HoldingCard``).
+    A registered library's own ``--opac-pattern`` / ``--openurl-resolver``
+    (``kg library add``) for its holdings, else the settings' (KG_OPAC_PATTERN,
+    KG_OPENURL_RESOLVER). ``holding`` is any dataclass with ``uri``, ``title``,
+    ``creators``, ``isbn``, ``publisher``, ``year`` and ``links``
+    (``kg.cards.Holding``, ``kg.concept_cards.ConceptHolding``, ``kg.concept_cards.HoldingCard``).
     """
-    settings = request.app.state.settings
-    record_id = (request.app.state.minter.split(holding.uri) or ("",))[-1]
+    parts = request.app.state.minter.split(holding.uri) or ("",)
+    opac, resolver = _reader_services(request, parts[1] if len(parts) == 3 and parts[0] == "holding" else None)
     extra = {
-        "opac": opac_link(settings.opac_pattern, record_id, holding.isbn),
-        "openurl": openurl_link(settings.openurl_resolver, holding.title, holding.creators, holding.isbn,
-                                holding.publisher, holding.year),
+        "opac": opac_link(opac, parts[-1], holding.isbn),
+        "openurl": openurl_link(resolver, holding.title, holding.creators, holding.isbn, holding.publisher, holding.year),
     }
     return dataclasses.replace(holding, links={**holding.links, **{k: v for k, v in extra.items() if v}})
+
+
+def _reader_services(request: Request, library: str | None) -> tuple[str, str]:
+    """(OPAC pattern, OpenURL resolver) for the holdings of ``library``: its registered ones, else the settings'."""
+    settings = request.app.state.settings
+    try:
+        registered = registry(request).get(library) if library else None
+    except LibraryError:
+        registered = None  # an unreadable registry costs the links, not the card
+    if registered is None:
+        return settings.opac_pattern, settings.openurl_resolver
+    return registered.opac_pattern or settings.opac_pattern, registered.openurl_resolver or settings.openurl_resolver
 
 
 @router.get("/{library}/{lecture_id}/related", response_model=RelatedPage, summary="Lectures related to a lecture, paged",

@@ -18,6 +18,7 @@ After each finished build the entries it did not use are removed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -79,8 +80,13 @@ class AnalysisCache:
         return removed
 
 
+@functools.cache
 def _code_version() -> bytes:
-    """The source of every ``ingest`` module and the versions of the libraries they call."""
+    """The source of every ``ingest`` module and the versions of the libraries they call.
+
+    Read once per process, when it first builds: the code it runs is the code
+    it loaded, even if the files change under a long-lived build process.
+    """
     digest = hashlib.sha256()
     for path in sorted(Path(ingest.__file__).parent.glob("*")):
         if path.suffix in (".py", ".txt"):

@@ -5,7 +5,7 @@ writes one JSON answer per line on standard output::
 
     → {"changes": [{"kind": "put", "library": "sh-lib", "id": "L1", "staged": "…", "cues": 12}, …], "wait": 600}
     ← {"ok": true, "build": "20261121T…", "feed": 1234, "seconds": {…}, "counts": {…}, "notes": […]}
-    ← {"ok": false, "kind": "store" | "input" | "refused", "error": "one line"}
+    ← {"ok": false, "kind": "store" | "input" | "refused" | "unexpected", "error": "one line"}
 
 Each request rebuilds the store from the current build's inputs (its
 ``build.json``: the batch source folder and files) and its published sources
@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 
 from ingest.errors import InputError
 from kg import publications
@@ -37,12 +38,16 @@ def answer(request: dict, settings: Settings) -> dict:
     try:
         summary = directory.summary() if directory.exists() else {}
         report = build(again(summary, changes, float(request.get("wait", 0))), settings)
-    except BuildRefused as refused:
-        return {"ok": False, "kind": "refused", "error": "; ".join(p.describe() for p in refused.problems[:5])}
-    except InputError as error:
-        return {"ok": False, "kind": "input", "error": error.describe()}
+    except (BuildRefused, InputError) as error:  # the details name server files: the log has them, the answer not
+        print(f"kg.builder: build refused: {error}", file=sys.stderr)
+        return {"ok": False, "kind": "input", "error": "the station's own inputs could not be read (the server's log has why)"}
     except StoreError as error:
-        return {"ok": False, "kind": "store", "error": str(error)}
+        print(f"kg.builder: store error: {error}", file=sys.stderr)
+        return {"ok": False, "kind": "store", "error": "the store could not take the build (another build held it "
+                                                      "too long, or it cannot be written)"}
+    except Exception:  # a bug: the traceback goes to the server's log, the process stays for the next request
+        traceback.print_exc()
+        return {"ok": False, "kind": "unexpected", "error": "the build failed unexpectedly (the server's log has why)"}
     return {"ok": True, "build": report.build.name if report.build else None, "feed": report.feed,
             "seconds": report.seconds, "counts": report.counts, "notes": report.notes[-20:]}
 

@@ -69,6 +69,7 @@ def station(tmp_path_factory):
     tokens = {}
     for library, name in ((A, "上海图书馆"), (B, "广州图书馆")):
         added = subprocess.run([sys.executable, "-m", "api.cli", "library", "add", library, "--name", name,
+                                "--opac-pattern", f"https://opac.{library}.example.org/record/{{id}}",
                                 "--store", str(store)], cwd=ROOT, capture_output=True, text=True, check=True)
         tokens[library] = added.stdout.strip()
     server = start_server(store, port, root / "serve.log", KG_DUMPS=str(dumps), KG_QUERY_TIMEOUT="10")
@@ -247,6 +248,9 @@ def test_a_library_uploads_holdings_into_its_own_graph(station):
         ASK {{ GRAPH <{BASE.format(port=port)}graph/{A}> {{
             <{BASE.format(port=port)}holding/{A}/dh-001> schema:name "敦煌壁画研究" ;
                 schema:holdingArchive <{BASE.format(port=port)}library/{A}> }} }}""")
+    card = httpx.get(server.url(f"/api/holdings/{A}/dh-001/card"), timeout=10)
+    assert card.status_code == 200, card.text
+    assert card.json()["links"]["opac"] == f"https://opac.{A}.example.org/record/dh-001"  # the library's own catalogue
     bad = httpx.post(server.url(f"/api/libraries/{A}/holdings"), files={"file": ("books.mrc", b"00010nam  not marc")},
                      headers=_auth(tokens[A]), timeout=30)
     assert bad.status_code == 400 and bad.json()["error"]["detail"].startswith("books.mrc"), bad.text
