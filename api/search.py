@@ -24,6 +24,7 @@ from api import caching, paging
 from api.errors import ApiError
 from ingest.folding import fold
 from kg import search as index
+from kg.libraries import InvalidLibrary, validate_id
 
 router = APIRouter(prefix="/api", tags=["search"])
 MAX_QUERY = 200
@@ -72,12 +73,18 @@ def search(request: Request,
            q: str = Query("", description=f"the query, simplified or traditional Chinese or other text (1–{MAX_QUERY} characters)"),
            kind: str | None = Query(None, description="only this group: lectures, concepts or holdings"),
            limit: int = Query(10, ge=1, le=MAX_LIMIT, description=f"items per group (1–{MAX_LIMIT})"),
-           cursor: str | None = Query(None, description="the `next` value of a group's previous page")) -> Response:
+           cursor: str | None = Query(None, description="the `next` value of a group's previous page"),
+           library: str | None = Query(None, description="only this library's lectures and holdings (its share of the search)")) -> Response:
     text, start = checked_query(q), paging.offset(cursor)
     kinds = (checked_kind(kind),) if kind else index.KINDS
+    if library is not None:
+        try:
+            validate_id(library)
+        except InvalidLibrary as error:
+            raise ApiError(400, str(error)) from None
 
     def answer() -> Results:
-        pages = run(index.search, index_path(request), text, kinds, limit, start)
+        pages = run(index.search, index_path(request), text, kinds, limit, start, library)
         groups = {index.GROUPS[k]: Group(total=p.total, offset=p.offset, next=p.next, items=[_hit(h) for h in p.items])
                   for k, p in pages.items()}
         return Results(query=text, folded=fold(text), groups=groups)

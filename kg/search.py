@@ -230,9 +230,11 @@ def connect(index_path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
 
 
-def search(index_path: Path, text: str, kinds: Sequence[str] = KINDS, limit: int = 10, cursor: int = 0) -> dict[str, Page]:
+def search(index_path: Path, text: str, kinds: Sequence[str] = KINDS, limit: int = 10, cursor: int = 0,
+           library: str | None = None) -> dict[str, Page]:
     """Per kind, the page ``[cursor, cursor + limit)`` of the documents matching ``text``, best first.
 
+    ``library``: only that library's lectures and holdings (concepts are shared by all).
     Raises BadQuery when ``text`` has no terms, IndexMissing when there is no index.
     """
     terms = query_terms(fold(text))
@@ -243,6 +245,8 @@ def search(index_path: Path, text: str, kinds: Sequence[str] = KINDS, limit: int
         ranked = _ranked(connection, terms, fold(text))
     finally:
         connection.close()
+    if library is not None:
+        ranked = {kind: [h for h in hits if h.library in (None, library)] for kind, hits in ranked.items()}
     return {kind: _page(ranked.get(kind, []), limit, cursor) for kind in kinds}
 
 

@@ -231,6 +231,9 @@ def test_two_libraries_publishing_at_once_both_land(station):
         assert card.status_code == 200 and card.json()["title"] == f"{library} 的讲座"
     page = httpx.get(server.url(f"/libraries/{B}/index.json"), timeout=10).json()
     assert f"{B} 的讲座" in json.dumps(page, ensure_ascii=False)
+    found = httpx.get(server.url("/api/search"), params={"q": "敦煌 讲座", "library": B}, timeout=10).json()
+    lectures = found["groups"]["lectures"]["items"]
+    assert lectures and {hit["library"] for hit in lectures} == {B}  # B's share of the search
 
 
 def test_a_library_uploads_holdings_into_its_own_graph(station):
