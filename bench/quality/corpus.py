@@ -14,7 +14,7 @@ from ingest.manifest import read_manifest
 from ingest.matching import HoldingsIndex
 from ingest.records import Analysis, Concept, Holding
 from ingest.segmenter import Segmenter
-from kg import pipeline
+from kg import analysis, inputs, pipeline
 from kg.related import build_graph, relate
 from kg.settings import Settings
 from kg.uris import Minter
@@ -41,16 +41,16 @@ def analyse(source: Path, settings: Settings, holdings: tuple[Path, ...] = (), v
     report = pipeline.BuildReport(store=settings.store)
     lectures, problems = read_manifest(source, settings.library)
     lectures.sort(key=lambda lecture: (lecture.library, lecture.id))
-    concepts, matches, _ = pipeline._read_vocabularies(pipeline._vocabulary_files(request), settings.base_uri, report)
-    records = pipeline._read_holdings_files(pipeline._holdings_files(request), report, lambda *a: None)
-    segmenter = Segmenter(pipeline._user_words(concepts, records), settings.lexicons)
+    concepts, matches, _ = inputs.read_vocabularies(inputs.vocabulary_files(request), settings.base_uri, report)
+    records = inputs.read_holdings_files(inputs.holdings_files(request), report, lambda *a: None)
+    segmenter = Segmenter(inputs.user_words(concepts, records), settings.lexicons)
     minter = Minter(settings.base_uri)
-    speakable = pipeline._speakable_classes(minter)
+    speakable = inputs.speakable_classes(minter)
     matcher = KnowledgeMatcher(concepts + speakable, segmenter)
-    analysed = pipeline._analyse_all(lectures, segmenter, matcher, settings.workers, report, lambda *a: None)
+    analysed = analysis.analyse_all(lectures, segmenter, matcher, settings.workers, report, lambda *a: None)
     if problems or report.problems:
         raise RuntimeError(f"{source}: {[p.describe() for p in problems + report.problems]}")
-    analyses = pipeline._rank_all(analysed, matcher.labels(), settings.keywords_per_lecture)
+    analyses = analysis.rank_all(analysed, matcher.labels(), settings.keywords_per_lecture)
     index = HoldingsIndex(records, segmenter)
     analyses = [replace(a, holdings=index.rank(pipeline._query(a, concepts), settings.holdings_per_lecture)) for a in analyses]
     titles = {h.id: h.title for h in records}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import pipeline, publications
+from kg import analysis, publications
 from kg.pipeline import BuildInput, build
 from kg.publications import DeleteLecture, PublishError, stage_holdings, stage_lecture
 from kg.settings import Settings
@@ -94,8 +94,8 @@ def test_a_rebuild_reads_only_the_lectures_that_changed(tmp_path, monkeypatch):
     settings = Settings(store=tmp_path / "store", workers=1)
     build(BuildInput(ROOT / "data"), settings)
     read = []
-    original = pipeline.read_subtitles
-    monkeypatch.setattr(pipeline, "read_subtitles", lambda path, **kw: read.append(path.name) or original(path, **kw))
+    original = analysis.read_subtitles
+    monkeypatch.setattr(analysis, "read_subtitles", lambda path, **kw: read.append(path.name) or original(path, **kw))
     build(BuildInput(ROOT / "data"), settings)
     assert read == []  # every analysis from the cache
     change = _stage(settings.store)

@@ -11,7 +11,7 @@ import pytest
 from ingest.knowledge import KnowledgeMatcher
 from ingest.manifest import read_manifest
 from ingest.segmenter import Segmenter
-from kg import pipeline
+from kg import analysis, pipeline
 from kg import workers as workers_module
 from kg.pipeline import BuildInput, BuildReport, build
 from kg.settings import Settings
@@ -60,16 +60,16 @@ def test_spilled_analyses_read_back_as_the_ones_kept_in_memory(tmp_path):
     segmenter = Segmenter()
     matcher = KnowledgeMatcher([], segmenter)
     report = BuildReport(store=tmp_path)
-    kept = pipeline._analyse_all(lectures, segmenter, matcher, 1, report, lambda *a: None)
+    kept = analysis.analyse_all(lectures, segmenter, matcher, 1, report, lambda *a: None)
     spill = workers_module.Spill(tmp_path / "spill")
-    spilled = pipeline._analyse_all(lectures, segmenter, matcher, 2, report, lambda *a: None, spill)
+    spilled = analysis.analyse_all(lectures, segmenter, matcher, 2, report, lambda *a: None, spill)
     assert len(list(spill.folder.iterdir())) == 2 * len(lectures)
     for memory, disk in zip(kept, spilled):
         assert disk.counts is None and disk.transcript.cues == ()  # the parent holds no cues, no counts
         assert disk.full_transcript() == memory.transcript and disk.cues == len(memory.transcript.cues)
         assert disk.term_counts().cues == memory.counts.cues and disk.terms == tuple(memory.counts.cues)
-    ranked = pipeline._rank_all(spilled, {}, 5, workers=2)
-    assert [a.keywords for a in ranked] == [a.keywords for a in pipeline._rank_all(kept, {}, 5)]
+    ranked = analysis.rank_all(spilled, {}, 5, workers=2)
+    assert [a.keywords for a in ranked] == [a.keywords for a in analysis.rank_all(kept, {}, 5)]
 
 
 def test_a_finished_build_keeps_no_spill_and_a_failed_load_keeps_the_previous_store(tmp_path, monkeypatch):
