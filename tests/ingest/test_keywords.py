@@ -1,4 +1,4 @@
-from ingest.keywords import count_terms, idf, rank_keywords, spans_of
+from ingest.keywords import TermCounts, count_terms, idf, rank_keywords, spans_of
 from ingest.records import Cue
 from ingest.segmenter import Segmenter
 from ingest.stopwords import stopwords
@@ -30,6 +30,26 @@ def test_recurring_adjacent_nouns_become_a_phrase():
     assert counts.cues.get("海禁政策") == [1, 3]
 
 
+def test_latin_words_apart_by_a_space_make_a_phrase_that_keeps_the_space():
+    cues = (Cue(0, 3, "可以说 Repower America 是个计划。"), Cue(3, 6, "我们支持 Repower America。"))
+    counts = count_terms(cues, Segmenter())
+    assert counts.cues["repower america"] == [0, 1]
+    assert counts.surfaces["repower america"].most_common(1)[0][0] == "Repower America"
+
+
+def test_a_term_nearly_always_said_with_the_same_character_after_it_is_joined_to_it():
+    cues = (Cue(0, 3, "他们用棉花糖搭塔。"), Cue(3, 6, "把棉花糖放在顶上。"), Cue(6, 9, "每队一颗棉花糖。"))
+    counts = count_terms(cues, Segmenter())  # jieba cuts 棉花|糖 each time
+    assert counts.cues["棉花糖"] == [0, 1, 2]
+    assert "棉花" not in counts.cues
+
+
+def test_a_character_after_a_term_only_now_and_then_is_not_joined():
+    cues = (Cue(0, 3, "棉花糖很甜。"), Cue(3, 6, "棉花是作物。"), Cue(6, 9, "棉花产量高。"), Cue(9, 12, "种棉花。"))
+    counts = count_terms(cues, Segmenter())
+    assert "棉花糖" not in counts.cues and len(counts.cues["棉花"]) == 4
+
+
 def test_traditional_text_folds_to_the_same_key_and_keeps_its_surface():
     cues = (Cue(0, 3, "崑曲是百戲之祖。"), Cue(3, 6, "崑曲的水磨調。"))
     counts = count_terms(cues, Segmenter([("昆曲", "nz")]))
@@ -49,6 +69,18 @@ def test_ranking_weights_times_and_boosts():
     assert [(s.start, s.end) for s in zheng.spans] == [(4.0, 12.0), (80.0, 84.0)]
 
 
+def test_a_term_overlapping_one_listed_before_it_waits_its_turn_at_half_weight():
+    cues = tuple(Cue(float(i), i + 1.0, "") for i in range(10))
+    counts = TermCounts()
+    for term, uses in (("魔兽世界", 5), ("魔兽", 9), ("玩家", 3)):
+        for cue in range(uses):
+            counts.add(term, term, cue)
+    keywords = rank_keywords(counts, cues, {}, 1, limit=5)
+    assert [k.key for k in keywords] == ["魔兽", "玩家", "魔兽世界"]
+    weights = {k.key: k.weight for k in keywords}
+    assert weights["魔兽世界"] > weights["玩家"]  # the order changes, the weights do not
+
+
 def test_spans_merge_only_consecutive_cues():
     spans = spans_of([0, 1, 3], CUES)
     assert [(s.start, s.end, s.cue) for s in spans] == [(0.0, 8.0, 0), (40.0, 44.0, 3)]
@@ -57,3 +89,31 @@ def test_spans_merge_only_consecutive_cues():
 def test_idf_falls_back_to_jieba_for_a_single_lecture_and_favours_rare_terms():
     assert idf("海禁", 1, 1) > idf("问题", 1, 1)
     assert idf("海禁", 1, 50) > idf("海禁", 40, 50)
+
+
+def test_idf_marks_down_a_word_common_in_the_language_even_when_few_lectures_use_it():
+    assert idf("海禁", 3, 20) > idf("世界", 1, 20)
+
+
+GLUED = (Cue(0, 3, "方案甲有疗效和风险。"), Cue(3, 6, "方案乙有疗效，甲有风险。"), Cue(6, 9, "乙有那些风险。"))
+
+
+def test_a_chance_join_of_jiebas_hmm_needs_three_uses_unless_in_the_title():
+    counts = count_terms(GLUED, Segmenter())  # 甲|有, 乙|有: a noun and a verb the HMM joined, twice each
+    assert counts.required == {"甲有": 3, "乙有": 3}
+    assert not {"甲有", "乙有"} & {k.key for k in rank_keywords(counts, GLUED, {}, 1)}
+    assert "甲有" in {k.key for k in rank_keywords(counts, GLUED, {}, 1, context="甲有和乙有")}
+
+
+def test_a_word_the_dictionary_does_not_know_needs_two_uses_unless_in_the_title():
+    cues = (Cue(0, 3, "我们用 Photosynth 看照片。"), Cue(3, 6, "照片很多。"))
+    counts = count_terms(cues, Segmenter())
+    assert counts.required["photosynth"] == 2
+    assert "photosynth" not in {k.key for k in rank_keywords(counts, cues, {}, 1)}
+    assert "photosynth" in {k.key for k in rank_keywords(counts, cues, {}, 1, context="Photosynth 演示")}
+
+
+def test_a_word_of_the_vocabulary_needs_no_more_evidence():
+    cues = (Cue(0, 3, "我们用 Photosynth 看照片。"), Cue(3, 6, "照片很多。"))
+    counts = count_terms(cues, Segmenter([("photosynth", "nz")]), frozenset({"photosynth"}))
+    assert "photosynth" not in counts.required
