@@ -15,6 +15,7 @@ which terms matched and in which fields.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -46,11 +47,14 @@ class HoldingsIndex:
         self.ids: list[str] = []
         self._postings: dict[str, dict[int, tuple[float, frozenset[str]]]] = defaultdict(dict)
         self._lengths: list[float] = []
+        self._field_sets: dict[frozenset[str], frozenset[str]] = {}
+        self._query_words: dict[str, tuple[str, ...]] = {}
         self._segmenter = segmenter
         self._stop = stopwords()
         for holding in holdings:
             self._add(holding)
-        self._average = sum(self._lengths) / len(self._lengths) if self._lengths else 1.0
+        average = sum(self._lengths) / len(self._lengths) if self._lengths else 1.0
+        self._norms = [K1 * (1 - B + B * length / average) for length in self._lengths]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -63,7 +67,7 @@ class HoldingsIndex:
             weight = FIELD_WEIGHTS[field_name]
             for term in self.terms(text):
                 frequency, fields = self._postings[term].get(number, (0.0, frozenset()))
-                self._postings[term][number] = (frequency + weight, fields | {field_name})
+                self._postings[term][number] = (frequency + weight, self._field_set(fields | {field_name}))
                 length += weight
         self._lengths.append(length)
 
@@ -76,44 +80,62 @@ class HoldingsIndex:
             words = _ENGLISH_WORD.findall(folded)
         return [w for w in words if len(w) >= 2 and w not in self._stop and (has_cjk(w) or w.isascii())]
 
-    def rank(self, query: Iterable[QueryTerm], limit: int) -> tuple[HoldingLink, ...]:
-        """The ``limit`` best holdings for a weighted query, best first."""
-        scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, set[str]] = defaultdict(set)
-        fields: dict[int, set[str]] = defaultdict(set)
-        for term in query:
-            for number, (value, where) in self._match(term.key).items():
-                scores[number] += term.weight * value
-                matched[number].add(term.ref)
-                fields[number] |= where
-        best = sorted(scores.items(), key=lambda item: (-item[1], self.ids[item[0]]))[:limit]
-        top = best[0][1] if best else 1.0
-        return tuple(
-            HoldingLink(
-                holding=self.ids[number],
-                score=round(score / top, 4),
-                raw_score=round(score, 4),
-                matched=tuple(sorted(matched[number])),
-                fields=tuple(sorted(fields[number])),
-            )
-            for number, score in best
-        )
+    def _field_set(self, fields: frozenset[str]) -> frozenset[str]:
+        """One shared object per combination of fields: millions of postings, a few dozen distinct sets."""
+        return self._field_sets.setdefault(fields, fields)
 
-    def _match(self, key: str) -> dict[int, tuple[float, frozenset[str]]]:
-        """BM25 of one query term per record; all of a multi-word term's words must occur."""
-        words = self.terms(key) or [key]
+    def rank(self, query: Iterable[QueryTerm], limit: int) -> tuple[HoldingLink, ...]:
+        """The ``limit`` best holdings for a weighted query, best first.
+
+        The work is one pass over the postings of each query term, adding up a
+        score per record; which terms and fields matched is looked up for the
+        ``limit`` records kept only, not collected for every record touched.
+        """
+        terms = [(term, self._words(term.key)) for term in query]
+        scores: dict[int, float] = defaultdict(float)
+        for term, words in terms:
+            for number, value in self._match(words):
+                scores[number] += term.weight * value
+        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], self.ids[item[0]]))
+        top = best[0][1] if best else 1.0
+        return tuple(self._link(number, score, top, terms) for number, score in best)
+
+    def _words(self, key: str) -> tuple[str, ...]:
+        """The index words of a query term (all must occur in a record), segmented once per distinct term."""
+        words = self._query_words.get(key)
+        if words is None:
+            words = self._query_words[key] = tuple(self.terms(key) or [key])
+        return words
+
+    def _match(self, words: tuple[str, ...]) -> list[tuple[int, float]]:
+        """BM25 of one query term per record holding all its words, walking the shortest postings once."""
         postings = [self._postings.get(w, {}) for w in words]
         if not all(postings):
-            return {}
-        common = set.intersection(*(set(p) for p in postings))
-        return {n: (sum(self._bm25(p, n) for p in postings) / len(words), frozenset().union(*(p[n][1] for p in postings)))
-                for n in common}
+            return []
+        if len(postings) == 1:  # most terms: one loop, no per-record calls
+            idf, norms = self._idf(postings[0]), self._norms
+            return [(n, idf * f * (K1 + 1) / (f + norms[n])) for n, (f, _) in postings[0].items()]
+        idfs = [self._idf(p) for p in postings]
+        return [(n, sum(self._bm25(p, idf, n) for p, idf in zip(postings, idfs)) / len(words))
+                for n in min(postings, key=len) if all(n in p for p in postings)]
 
-    def _bm25(self, postings: dict[int, tuple[float, frozenset[str]]], number: int) -> float:
+    def _idf(self, postings: dict[int, tuple[float, frozenset[str]]]) -> float:
+        return math.log(1 + (len(self.ids) - len(postings) + 0.5) / (len(postings) + 0.5))
+
+    def _bm25(self, postings: dict[int, tuple[float, frozenset[str]]], idf: float, number: int) -> float:
         frequency = postings[number][0]
-        idf = math.log(1 + (len(self.ids) - len(postings) + 0.5) / (len(postings) + 0.5))
-        norm = K1 * (1 - B + B * self._lengths[number] / self._average)
-        return idf * frequency * (K1 + 1) / (frequency + norm)
+        return idf * frequency * (K1 + 1) / (frequency + self._norms[number])
+
+    def _link(self, number: int, score: float, top: float, terms: list[tuple[QueryTerm, tuple[str, ...]]]) -> HoldingLink:
+        """The link to record ``number`` with its evidence: the query terms it holds and where."""
+        held = [(term, words) for term, words in terms if all(number in self._postings.get(w, {}) for w in words)]
+        return HoldingLink(
+            holding=self.ids[number],
+            score=round(score / top, 4),
+            raw_score=round(score, 4),
+            matched=tuple(sorted({term.ref for term, _ in held})),
+            fields=tuple(sorted({f for _, words in held for w in words for f in self._postings[w][number][1]})),
+        )
 
 
 def _fields(holding: Holding) -> Iterable[tuple[str, str]]:
