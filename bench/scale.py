@@ -20,7 +20,8 @@ checks its SHA-256 and extracts the file there; later runs reuse it.
 
 For each factor, in fresh processes:
 
-- build: ``kg build --quiet`` wall-clock and CPU time, the build's own stage times,
+- build: ``kg build --quiet`` wall-clock and CPU time, the build's own stage times
+  (``build.json``'s, and the change feed's from the table ``kg build`` prints),
   triples, store size on disk, peak memory (the largest process, as
   ``bench.build`` measures it, and the whole process tree's memory sampled
   from ``/proc`` every 0.25 s as PSS, so forked workers' shared pages count
@@ -182,10 +183,10 @@ def measure_build(folder: Path) -> dict:
     """``kg build`` of ``folder/source`` with ``folder/holdings.mrc`` into ``folder/store``, in a fresh process."""
     command = [sys.executable, "-c", MEASURED_CLI, "build", str(folder / "source"), "--holdings",
                str(folder / "holdings.mrc"), "--store", str(folder / "store"), "--quiet"]
-    errors = folder / "build.stderr"
+    errors, table = folder / "build.stderr", folder / "build.stdout"
     started = time.perf_counter()
-    with errors.open("w") as stderr:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    with errors.open("w") as stderr, table.open("w") as stdout:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=stdout, stderr=stderr, text=True)
         sampler = TreeSampler(process.pid)
         sampler.start()
         process.wait()
@@ -197,15 +198,22 @@ def measure_build(folder: Path) -> dict:
     summary = json.loads((folder / "store" / "current" / "build.json").read_text(encoding="utf-8"))
     last = lines[-1].split() if lines and lines[-1].startswith("measured ") else [None] * 3  # see bench.build
     store = (folder / "store" / "current").resolve()
-    stages = summary.get("seconds") or {}
+    stages = {**(summary.get("seconds") or {}), **printed_stages(table.read_text(encoding="utf-8"), ("feed",))}
     return {"seconds": round(seconds, 2), "stage_seconds": stages,
-            # outside build.json's clocks: interpreter start-up, imports, and what runs after build.json is written
+            # outside the stage clocks: interpreter start-up, imports, pruning old builds
             "unclocked_seconds": round(seconds - sum(stages.values()), 2), "counts": summary.get("counts"),
             "triples": summary.get("counts", {}).get("triples"),
             "store_mb": round(sum(p.stat().st_size for p in store.rglob("*") if p.is_file()) / 1e6, 1),
             "cpu_seconds": last[2] and float(last[2]), "peak_rss_mb_largest_process": last[1] and float(last[1]),
             "peak_pss_mb_tree": round(sampler.peak_total, 1), "peak_rss_mb_sampled": round(sampler.peak_process, 1),
             "rss_curve_s_mb": sampler.thinned(), "base_uri": summary["base_uri"]}
+
+
+def printed_stages(table: str, wanted: tuple[str, ...]) -> dict[str, float]:
+    """The ``wanted`` rows of the "seconds per stage" table ``kg build`` prints: the change feed is recorded
+    after ``build.json`` is written, so its seconds are only there."""
+    rows = (line.split() for line in table.split("seconds per stage:", 1)[-1].splitlines())
+    return {row[0]: float(row[1]) for row in rows if len(row) == 2 and row[0] in wanted}
 
 
 def percentiles(values: list[float]) -> dict:

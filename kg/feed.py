@@ -30,6 +30,7 @@ writes the ActivityStreams 2.0 documents.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sqlite3
 import time
@@ -125,19 +126,42 @@ class Recorded:
 def digests(store: ox.Store, base: str) -> dict[str, Resource]:
     """Every lecture and holding of every library graph, by IRI, with the digest of its quads."""
     minter = Minter(base)
-    lines: dict[str, list[str]] = {}
-    kinds: dict[str, tuple[str, str]] = {}
+    found: dict[str, Resource] = {}
     for graph in store.named_graphs():
         segments = minter.split(graph.value) if isinstance(graph, ox.NamedNode) else None
-        if not segments or len(segments) != 2 or segments[0] != "graph":
+        if segments and len(segments) == 2 and segments[0] == "graph":
+            found.update(_graph_digests(store, graph, segments[1], minter))
+    return found
+
+
+def _graph_digests(store: ox.Store, graph: ox.NamedNode, library: str, minter: Minter) -> dict[str, Resource]:
+    """The resources of one library graph, read subject by subject so that memory holds one subject's lines.
+
+    Oxigraph returns a graph's quads grouped by subject, and a resource is
+    mostly one subject: its digest is made as soon as its group is read. A
+    resource met again under another subject (a hash part, or a subject the
+    store did not keep together) is digested anew from all its subjects at
+    the end, so the digest never depends on the order of the quads.
+    """
+    found: dict[str, Resource] = {}
+    first: dict[str, str] = {}  # resource → its first subject, when that was a hash part
+    again: dict[str, set[str]] = {}  # resource → all its subjects, when it has several
+    quads = store.quads_for_pattern(None, None, None, graph)
+    for subject, group in itertools.groupby(quads, key=lambda quad: quad.subject):
+        owner = _owner(subject, minter, library)
+        if owner is None:
             continue
-        library = segments[1]
-        for quad in store.quads_for_pattern(None, None, None, graph):
-            owner = _owner(quad.subject, minter, library)
-            if owner is not None:
-                lines.setdefault(owner[0], []).append(f"{quad} .")
-                kinds[owner[0]] = (owner[1], library)
-    return {iri: Resource(kinds[iri][0], kinds[iri][1], _digest(found)) for iri, found in lines.items()}
+        iri, kind = owner
+        if iri in found:
+            again.setdefault(iri, {first.get(iri, iri)}).add(subject.value)
+            continue
+        found[iri] = Resource(kind, library, _digest([f"{quad} ." for quad in group]))
+        if subject.value != iri:
+            first[iri] = subject.value
+    for iri, subjects in again.items():
+        lines = [f"{quad} ." for value in subjects for quad in store.quads_for_pattern(ox.NamedNode(value), None, None, graph)]
+        found[iri] = Resource(found[iri].kind, library, _digest(lines))
+    return found
 
 
 def _owner(subject: ox.NamedNode | ox.BlankNode | ox.Triple, minter: Minter, library: str) -> tuple[str, str] | None:

@@ -147,3 +147,18 @@ def test_kg_build_records_its_changes_in_the_stores_own_feed(two_builds):
     assert second == {("Update", LECTURE.format("nlc", "kunqu")), ("Delete", LECTURE.format("nlc", "daodejing")),
                       ("Create", LECTURE.format("sh-lib", "tangshi"))}
     assert Feed(two_builds["store"]).position(two_builds["second"].name) == len(activities) == 9
+
+
+def test_a_resource_with_hash_parts_is_digested_whole_whatever_the_order_of_its_subjects():
+    """Subjects are read one group at a time; a lecture met again under a hash part is digested from all of them."""
+    import hashlib
+
+    store, graph = ox.Store(), ox.NamedNode(BASE + "graph/nlc")
+    lecture, name = LECTURE.format("nlc", "lunyu"), ox.NamedNode("http://schema.org/name")
+    subjects = [lecture + "#b", lecture, lecture + "#a"] + [BASE + f"holding/nlc/{n}" for n in range(20)]
+    store.extend(ox.Quad(ox.NamedNode(s), name, ox.Literal(f"{s} {n}"), graph) for s in subjects for n in range(3))
+    store.add(ox.Quad(ox.NamedNode(lecture), name, ox.Literal("elsewhere"), ox.NamedNode(BASE + "graph/sh-lib")))
+    found = digests(store, BASE)
+    lines = sorted(f"{q} ." for s in subjects[:3] for q in store.quads_for_pattern(ox.NamedNode(s), None, None, graph))
+    assert len(lines) == 9 and found[lecture].digest == hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    assert len(found) == 21 and found[lecture].library == "nlc"
