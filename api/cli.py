@@ -39,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--base-uri", help="base of minted URIs (KG_BASE_URI, default http://127.0.0.1:8000/)")
     b.add_argument("--workers", type=int, help="processes for per-lecture analysis (KG_WORKERS, default: cores, at most 2)")
     b.add_argument("--strict", action="store_true", help="refuse the whole build if any input has a problem")
+    b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for another build (e.g. a library's publish) to finish; default: refuse at once")
     b.add_argument("--quiet", action="store_true", help="no progress display")
 
     s = commands.add_parser("serve", help="serve the current build: SPARQL, URIs, pages, dumps, API",
@@ -130,7 +132,7 @@ def _build(args: argparse.Namespace) -> int:
     from kg.pipeline import BuildInput, BuildRefused, build
 
     settings = Settings.from_env(store=args.store, base_uri=args.base_uri, workers=args.workers)
-    request = BuildInput(args.source, tuple(args.holdings), tuple(args.vocab), args.strict)
+    request = BuildInput(args.source, tuple(args.holdings), tuple(args.vocab), args.strict, wait=args.wait)
     display = _Progress(quiet=args.quiet)
     try:
         report = build(request, settings, display)
