@@ -15,6 +15,8 @@ store object they were given, so a swap never breaks a response half-way.
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 import time
 from importlib import resources
@@ -31,33 +33,28 @@ class Dataset:
         self.directory = StoreDirectory(root)
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
-        self._build: Path | None = None
-        self._store: ox.Store | None = None
-        self._summary: dict = {}
-        self._checked = 0.0
+        self._state: tuple[Path, ox.Store, dict] | None = None  # (build, store, build.json), replaced whole
+        self._checked = -math.inf
 
     def store(self) -> ox.Store:
         """The current build's store. Raises StoreError when there is no finished build."""
-        now = time.monotonic()
-        if self._store is None or now - self._checked > self.recheck_seconds:
-            with self._lock:
-                self._refresh(now)
-        assert self._store is not None
-        return self._store
+        return self._current()[1]
 
     def notice_swap(self) -> None:
-        """Look for a new build at the next request instead of within ``recheck_seconds`` (after a publish)."""
-        self._checked = 0.0
+        """Look for a new build at the next request instead of within ``recheck_seconds`` (after a publish).
+
+        Taken under the lock, so that a refresh under way (which may have seen
+        the build before the swap) cannot mark the store as just checked.
+        """
+        with self._lock:
+            self._checked = -math.inf
 
     def build_path(self) -> Path:
-        self.store()
-        assert self._build is not None
-        return self._build
+        return self._current()[0]
 
     def summary(self) -> dict:
         """``build.json`` of the build being served (counts, times, inputs)."""
-        self.store()
-        return self._summary
+        return self._current()[2]
 
     def source(self) -> str:
         """What the SPARQL door's workers open: the current build's directory."""
@@ -67,16 +64,31 @@ class Dataset:
         """The directory of the build being served (its search index, ``build.json``)."""
         return self.build_path()
 
-    def _refresh(self, now: float) -> None:
-        self._checked = now
+    def _current(self) -> tuple[Path, ox.Store, dict]:
+        if self._state is None or time.monotonic() - self._checked > self.recheck_seconds:
+            with self._lock:  # one thread refreshes; the others wait for its result rather than use the old store
+                if self._state is None or time.monotonic() - self._checked > self.recheck_seconds:
+                    self._refresh()
+        assert self._state is not None
+        return self._state
+
+    def _open(self, build: Path) -> tuple[ox.Store, dict]:
+        """That build's store and ``build.json`` (not ``current``'s, which may have moved on meanwhile)."""
+        try:
+            summary = json.loads((build / "build.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise StoreError(f"{self.directory.root}: no finished build here (run 'kg build' first)") from None
+        return ox.Store.read_only(str(self.directory.database(build))), summary
+
+    def _refresh(self) -> None:
+        started = time.monotonic()
         try:
             build = self.directory.current.resolve(strict=True)
         except (OSError, RuntimeError):
             raise StoreError(f"{self.directory.root}: no finished build here (run 'kg build' first)") from None
-        if build != self._build:
-            self._store = self.directory.open_read_only()
-            self._summary = self.directory.summary()
-            self._build = build
+        if self._state is None or build != self._state[0]:
+            self._state = (build, *self._open(build))
+        self._checked = started  # only now: until the new store is open, others wait for it
 
 
 class RemoteDataset:
