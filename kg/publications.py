@@ -116,11 +116,7 @@ def stage_lecture(root: Path, library: str, lecture_id: str, record: bytes, subt
     """Check an upload and keep it in ``{root}/incoming/`` for a build. Raises PublishError saying what is accepted."""
     validate_id(library)
     row = _record(record, library, lecture_id)
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in SUBTITLE_SUFFIXES:
-        raise PublishError("subtitles", f"file name {filename!r:.80} has no subtitle suffix",
-                           expected="a file named *.srt, *.vtt or *.txt")
-    _check_size("subtitles", len(subtitles), max_bytes)
+    suffix = _checked_file("subtitles", filename, subtitles, max_bytes, SUBTITLE_SUFFIXES, "a file named *.srt, *.vtt or *.txt")
     staged = _incoming(root)
     subtitle_name = key(lecture_id) + suffix
     (staged / subtitle_name).write_bytes(subtitles)
@@ -143,11 +139,8 @@ def stage_lecture(root: Path, library: str, lecture_id: str, record: bytes, subt
 def stage_holdings(root: Path, library: str, data: bytes, filename: str, max_bytes: int) -> AddHoldings:
     """Check an uploaded holdings file (every record must read) and keep it for a build. Raises PublishError."""
     validate_id(library)
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in HOLDINGS_SUFFIXES:
-        raise PublishError("file", f"file name {filename!r:.80} has no holdings suffix",
-                           expected="MARC21/UNIMARC (*.mrc, *.iso, *.marc, *.dat), MARCXML (*.xml), CSV (*.csv)")
-    _check_size("file", len(data), max_bytes)
+    suffix = _checked_file("file", filename, data, max_bytes, HOLDINGS_SUFFIXES,
+                           "MARC21/UNIMARC (*.mrc, *.iso, *.marc, *.dat), MARCXML (*.xml), CSV (*.csv)")
     staged = _incoming(root)
     path = staged / (hashlib.sha256(data).hexdigest()[:32] + suffix)
     path.write_bytes(data)
@@ -218,6 +211,15 @@ def _upload_error(error: InputError, staged: Path, filename: str, more: int = 0)
     if more:
         message += f" (and {more} more problem(s) in the file)"
     return PublishError(part, message, position=error.position, expected=error.expected)
+
+
+def _checked_file(part: str, filename: str, data: bytes, limit: int, suffixes: tuple[str, ...], expected: str) -> str:
+    """The upload's suffix, when it is one of ``suffixes`` and the file is within ``limit``. Raises PublishError."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in suffixes:
+        raise PublishError(part, f"file name {filename!r:.80} has no accepted suffix", expected=expected)
+    _check_size(part, len(data), limit)
+    return suffix
 
 
 def _check_size(part: str, size: int, limit: int) -> None:
