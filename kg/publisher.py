@@ -89,6 +89,12 @@ class Publisher:
                 batch.append(self._queue.get_nowait())
             try:
                 self._settle(batch)
+            except Exception:  # a bug here must not leave the publishes waiting until they time out
+                log.exception("publish: the publisher failed")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(PublishFailed("the publisher failed unexpectedly (logged); "
+                                                           "whether the change landed shows in the feed", "unexpected"))
             finally:
                 for change, _ in batch:
                     publications.discard(change)
