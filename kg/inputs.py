@@ -63,19 +63,18 @@ def all_holdings(request: BuildInput, published: publications.Published, library
 
 
 def vocabulary_files(request: BuildInput) -> list[Path]:
-    if request.source is None:
-        return list(request.vocabularies)
-    folder = request.source / "vocab" if request.source.is_dir() else None
-    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in VOCAB_SUFFIXES) if folder and folder.is_dir() else []
-    return found + list(request.vocabularies)
+    """SKOS files in the source's ``vocab/`` folder, then the ones named on the command line."""
+    return _files(request.source, "vocab", VOCAB_SUFFIXES) + list(request.vocabularies)
 
 
 def holdings_files(request: BuildInput) -> list[Path]:
-    if request.source is None:
-        return list(request.holdings)
-    folder = request.source / "holdings" if request.source.is_dir() else None
-    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in HOLDINGS_SUFFIXES) if folder and folder.is_dir() else []
-    return found + list(request.holdings)
+    """Holdings files in the source's ``holdings/`` folder, then the ones named on the command line."""
+    return _files(request.source, "holdings", HOLDINGS_SUFFIXES) + list(request.holdings)
+
+
+def _files(source: Path | None, name: str, suffixes: set[str]) -> list[Path]:
+    folder = source / name if source is not None and source.is_dir() else None
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes) if folder and folder.is_dir() else []
 
 
 def read_vocabularies(paths: list[Path], base: str, report: BuildReport) -> tuple[list[Concept], dict[str, tuple[str, ...]], list[Path]]:
