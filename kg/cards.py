@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import pyoxigraph as ox
 
@@ -101,21 +102,37 @@ class Card:
 
 
 class Labels:
-    """The best label of nodes, each looked up once (``card_labels.rq``)."""
+    """The best label of nodes, each looked up once (``card_labels.rq``).
+
+    ``for_lecture`` fetches the labels of every node a lecture's card names in
+    one query (``card_all_labels.rq``); a node it did not cover is still
+    looked up on its own.
+    """
 
     def __init__(self, store: ox.Store, base: str) -> None:
         self.store, self.base = store, base
         self._found: dict[str, str | None] = {}
 
+    @classmethod
+    def for_lecture(cls, store: ox.Store, base: str, lecture: ox.NamedNode) -> "Labels":
+        labels = cls(store, base)
+        labels._keep(query(store, "card_all_labels", base, lecture=lecture))
+        return labels
+
     def __call__(self, node: ox.NamedNode | ox.BlankNode) -> str | None:
         key = str(node)
         if key not in self._found:
-            values: dict[ox.NamedNode, list[ox.Literal]] = defaultdict(list)
-            for row in query(self.store, "card_labels", self.base, node=node):
-                values[row["labelling"]].append(row["label"])
-            label = label_of(values)
-            self._found[key] = label.value if label is not None else None
+            self._keep(query(self.store, "card_labels", self.base, node=node))
+            self._found.setdefault(key, None)  # no label at all
         return self._found[key]
+
+    def _keep(self, rows: Iterable[ox.QuerySolution]) -> None:
+        values: dict[str, dict[ox.NamedNode, list[ox.Literal]]] = defaultdict(lambda: defaultdict(list))
+        for row in rows:
+            values[str(row["node"])][row["labelling"]].append(row["label"])
+        for key, found in values.items():
+            label = label_of(found)
+            self._found[key] = label.value if label is not None else None
 
 
 def lecture_card(store: ox.Store, base: str, iri: str) -> Card:
@@ -124,7 +141,7 @@ def lecture_card(store: ox.Store, base: str, iri: str) -> Card:
     facts = _facts(store, base, lecture)
     if SCHEMA.VideoObject not in facts.get(RDF.type.value, []):
         raise UnknownLecture(iri)
-    labels = Labels(store, base)
+    labels = Labels.for_lecture(store, base, lecture)
     keywords, points = concepts(store, base, lecture, labels)
     library, lecture_id = _identify(base, iri)
     series = _first(facts, SCHEMA.isPartOf)
@@ -180,15 +197,26 @@ def holdings(store: ox.Store, base: str, lecture: ox.NamedNode, labels: Labels) 
                                                      "rank": int(row["rank"].value), "matched": []})
         if row["matched"] is not None and (label := labels(row["matched"])) and label not in entry["matched"]:
             entry["matched"].append(label)
+    facts: dict[str, dict[str, list[ox.Term]]] = defaultdict(lambda: defaultdict(list))
+    if links:
+        for row in query(store, "card_holdings", base, lecture=lecture):
+            facts[row["holding"].value][row["property"].value].append(row["value"])
     ordered = sorted(links.values(), key=lambda e: (e["rank"], e["holding"].value))
-    return tuple(_holding(store, base, e["holding"], e["score"], e["rank"], tuple(e["matched"]), labels) for e in ordered)
+    return tuple(holding_summary(base, e["holding"], facts[e["holding"].value], e["score"], e["rank"],
+                                 tuple(e["matched"]), labels) for e in ordered)
 
 
-def _holding(store: ox.Store, base: str, node: ox.NamedNode, score: float, rank: int, matched: tuple[str, ...],
-             labels: Labels) -> Holding:
+def holding_facts(store: ox.Store, base: str, node: ox.NamedNode) -> dict[str, list[ox.Term]]:
+    """What a holding's summary shows (``card_holding.rq``), by property IRI."""
     facts: dict[str, list[ox.Term]] = defaultdict(list)
     for row in query(store, "card_holding", base, holding=node):
         facts[row["property"].value].append(row["value"])
+    return facts
+
+
+def holding_summary(base: str, node: ox.NamedNode, facts: dict[str, list[ox.Term]], score: float, rank: int,
+                    matched: tuple[str, ...], labels: Labels) -> Holding:
+    """A holding's entry on a card, from its ``holding_facts`` (or the same rows of ``card_holdings.rq``)."""
     year = _text(_first(facts, SCHEMA.datePublished))
     match = re.search(r"\d{4}", year or "")
     return Holding(

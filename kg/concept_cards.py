@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.cards import Labels, _holding, _identify, _preferred_text, _text
+from kg.cards import Labels, _identify, _preferred_text, _text, holding_facts, holding_summary
 from kg.labels import language_rank
 from kg.namespaces import DC, DCTERMS, RDF, SCHEMA, SKOS
 from kg.resource import UnknownResource, query
@@ -217,7 +217,8 @@ def concept_holdings(store: ox.Store, base: str, concept: ox.NamedNode, labels: 
     ordered = sorted(found.values(), key=lambda e: (e["score"] is None, -(e["score"] or 0), e["node"].value))
     result = []
     for entry in ordered:
-        h = _holding(store, base, entry["node"], entry["score"] or 0.0, 0, (), labels)
+        h = holding_summary(base, entry["node"], holding_facts(store, base, entry["node"]), entry["score"] or 0.0, 0,
+                            (), labels)
         result.append(ConceptHolding(uri=h.uri, title=h.title, creators=h.creators, year=h.year, isbn=h.isbn,
                                      call_number=h.call_number, publisher=h.publisher, score=entry["score"],
                                      via=tuple(sorted(entry["via"])), links=dict(h.links)))
