@@ -6,8 +6,8 @@
   analysis is in the ``AnalysisCache`` is not read again.
 - ``rank_all`` (stage 5): corpus document frequencies, then each lecture's
   keywords, in forked workers.
-- ``nquads`` (stage 8): the shared quads, then each lecture's, as N-Quads made
-  in forked workers for ``kg.store.bulk_load``.
+- ``nquads`` (stage 8): the shared quads, the holdings in slices, then each
+  lecture's, as N-Quads made in forked workers for ``kg.store.bulk_load``.
 
 The workers see what the parent put in ``_WORKER`` before forking (segmenter,
 matcher, analyses…), so nothing large is pickled to them.
@@ -15,6 +15,7 @@ matcher, analyses…), so nothing large is pickled to them.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
@@ -23,7 +24,7 @@ import pyoxigraph as ox
 from ingest.errors import InputError
 from ingest.keywords import TermCounts, count_terms, jieba_idf, rank_keywords
 from ingest.knowledge import KnowledgeMatcher
-from ingest.records import Analysis, KnowledgePoint, Lecture, Transcript
+from ingest.records import Analysis, Holding, KnowledgePoint, Lecture, Transcript
 from ingest.segmenter import Segmenter
 from ingest.subtitles import read_subtitles
 from kg import graphs
@@ -37,6 +38,17 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
 _WORKER: dict[str, object] = {}  # what the forked workers share with the parent, set before each fork
+
+
+@contextmanager
+def _shared(**values: object) -> Iterator[None]:
+    """``values`` in ``_WORKER`` for one stage's workers, and gone after it: the table must not keep a
+    build's corpus alive for the stages after it (or, in ``kg.builder``, until the next build)."""
+    _WORKER.update(values)
+    try:
+        yield
+    finally:
+        _WORKER.clear()
 
 
 @dataclass(frozen=True)
@@ -69,17 +81,18 @@ def analyse_all(lectures: list[Lecture], segmenter: Segmenter, matcher: Knowledg
     vocabulary = frozenset(matcher.labels())
     if not cache or not all(key and cache.has(key) for key in keys):
         segmenter.tokenizer, matcher.match([["预热"]], ())  # load jieba and spaCy once, before forking
-    _WORKER.update(segmenter=segmenter, matcher=matcher, vocabulary=vocabulary, spill=spill, cache=cache)
     results: list[Analysed] = []
     terms: dict[str, str] = {}  # one copy of each term for the whole corpus, not one per lecture
-    for done, outcome in enumerate(on_every_core(_analyse_one, list(enumerate(zip(lectures, keys))), workers), start=1):
-        if isinstance(outcome, InputError):
-            report.problems.append(outcome)
-        else:
-            outcome = replace(outcome, terms=tuple(terms.setdefault(t, t) for t in outcome.terms))
-            results.append(outcome)
-            report.notes += [f"{outcome.lecture.subtitles.name}: {note}" for note in outcome.transcript.notes]
-        progress("analyse", done, len(lectures))
+    with _shared(segmenter=segmenter, matcher=matcher, vocabulary=vocabulary, spill=spill, cache=cache):
+        outcomes = on_every_core(_analyse_one, list(enumerate(zip(lectures, keys))), workers)
+        for done, outcome in enumerate(outcomes, start=1):
+            if isinstance(outcome, InputError):
+                report.problems.append(outcome)
+            else:
+                outcome = replace(outcome, terms=tuple(terms.setdefault(t, t) for t in outcome.terms))
+                results.append(outcome)
+                report.notes += [f"{outcome.lecture.subtitles.name}: {note}" for note in outcome.transcript.notes]
+            progress("analyse", done, len(lectures))
     return results
 
 
@@ -125,8 +138,8 @@ def rank_all(analysed: list[Analysed], vocabulary: dict[str, str], limit: int, w
         for term in item.terms:
             frequency[term] = frequency.get(term, 0) + 1
     jieba_idf()  # read jieba's IDF table once, before forking
-    _WORKER.update(analysed=analysed, frequency=frequency, labels=vocabulary, limit=limit)
-    return list(on_every_core(_rank_one, range(len(analysed)), workers))
+    with _shared(analysed=analysed, frequency=frequency, labels=vocabulary, limit=limit):
+        return list(on_every_core(_rank_one, range(len(analysed)), workers))
 
 
 def _rank_one(number: int) -> Analysis:
@@ -140,18 +153,31 @@ def _rank_one(number: int) -> Analysis:
                     knowledge_points=item.knowledge_points)
 
 
-def nquads(shared: Callable[[], Iterable[ox.Quad]], analyses: list[Analysis], analysed: list[Analysed],
-            describer: Describer, workers: int) -> Iterator[bytes]:
-    """Stage 8's data as N-Quads, made on every core: the shared quads (task -1), then each lecture's."""
-    _WORKER.update(shared=shared, analyses=analyses, analysed=analysed, describer=describer)
-    return on_every_core(_nquads_of, range(-1, len(analyses)), workers, parent_busy=True)
+HOLDINGS_PER_TASK = 2_000  # about 20 quads each: a few MB of N-Quads per task, whatever the catalogue's size
 
 
-def _nquads_of(number: int) -> bytes:
-    if number < 0:
+def nquads(shared: Callable[[], Iterable[ox.Quad]], holdings: list[Holding], own_library: str,
+           analyses: list[Analysis], analysed: list[Analysed], describer: Describer, workers: int) -> Iterator[bytes]:
+    """Stage 8's data as N-Quads, made on every core: the shared quads, the holdings a slice at a time,
+    then each lecture's. Each task's N-Quads are one ``bytes`` in a worker, in the pipe and in the
+    parent, so no task may grow with the catalogue."""
+    tasks = [("shared", 0), *(("holdings", start) for start in range(0, len(holdings), HOLDINGS_PER_TASK)),
+             *(("lecture", number) for number in range(len(analyses)))]
+    with _shared(shared=shared, holdings=holdings, own_library=own_library, analyses=analyses, analysed=analysed,
+                 describer=describer):
+        yield from on_every_core(_nquads_of, tasks, workers, parent_busy=True)
+
+
+def _nquads_of(task: tuple[str, int]) -> bytes:
+    kind, number = task
+    describer: Describer = _WORKER["describer"]  # type: ignore[assignment]
+    if kind == "shared":
         quads = _WORKER["shared"]()  # type: ignore[operator]
+    elif kind == "holdings":
+        some = _WORKER["holdings"][number:number + HOLDINGS_PER_TASK]  # type: ignore[index]
+        quads = graphs.holding_quads(describer, _WORKER["own_library"], some)  # type: ignore[arg-type]
     else:
         analysis: Analysis = _WORKER["analyses"][number]  # type: ignore[index]
         full = replace(analysis, transcript=_WORKER["analysed"][number].full_transcript())  # type: ignore[index]
-        quads = graphs.lecture_quads(_WORKER["describer"], full)  # type: ignore[arg-type]
+        quads = graphs.lecture_quads(describer, full)
     return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)

@@ -25,6 +25,7 @@ import traceback
 
 from ingest.errors import InputError
 from kg import publications
+from kg.inputs import keep_between_builds
 from kg.pipeline import BuildRefused, again, build
 from kg.settings import Settings
 from kg.store import StoreDirectory, StoreError
@@ -58,6 +59,7 @@ def main() -> int:
     os.dup2(2, 1)  # whatever else writes to standard output (a stray print, a library) goes to standard error
     sys.stdout = sys.stderr
     settings = Settings.from_env()
+    keep_between_builds()
     for line in sys.stdin:
         if line.strip():
             answers.write(json.dumps(answer(json.loads(line), settings), ensure_ascii=False) + "\n")

@@ -69,22 +69,14 @@ def used_classes(holdings: Iterable[Holding], matches: dict[str, tuple[str, ...]
     return sorted(wanted)
 
 
-def quads(describer: Describer, settings: Settings, analyses: list[Analysis], holdings: list[Holding],
-          vocabulary_paths: list, matches: dict[str, tuple[str, ...]], inputs: list[tuple[str, str]],
-          when: tuple[float, float]) -> Iterator[ox.Quad]:
-    """Every quad of a build: the shared ones, then each lecture's."""
-    yield from shared_quads(describer, settings, analyses, holdings, vocabulary_paths, matches, inputs, when)
-    for analysis in analyses:
-        yield from lecture_quads(describer, analysis)
-
-
 def shared_quads(describer: Describer, settings: Settings, analyses: list[Analysis], holdings: list[Holding],
                  vocabulary_paths: list, matches: dict[str, tuple[str, ...]], inputs: list[tuple[str, str]],
                  when: tuple[float, float], library_names: dict[str, str] | None = None) -> Iterator[ox.Quad]:
-    """Vocabularies, libraries, holdings and provenance: everything but the lectures' own quads.
+    """Vocabularies, libraries and provenance: everything but the lectures' and the holdings' own quads.
 
-    Reads only the lectures' libraries and knowledge points, not their transcripts. ``library_names``:
-    the registered libraries' names (``kg.libraries``); the build's own library is ``settings.library_name``.
+    Reads only the lectures' libraries and knowledge points, not their transcripts, and only the holdings'
+    libraries and classes. ``library_names``: the registered libraries' names (``kg.libraries``); the
+    build's own library is ``settings.library_name``.
     """
     m = describer.m
     vocabularies = ox.NamedNode(m.graph("vocabularies"))
@@ -100,9 +92,13 @@ def shared_quads(describer: Describer, settings: Settings, analyses: list[Analys
     libraries = sorted({a.lecture.library for a in analyses} | {h.library for h in holdings if h.library} | {settings.library})
     for library in libraries:
         yield from describer.library(library, names.get(library, library))
-    for holding in holdings:
-        yield from describer.holding(holding.library or settings.library, holding)
     yield from provenance(describer, settings, inputs, when)
+
+
+def holding_quads(describer: Describer, own_library: str, holdings: Iterable[Holding]) -> Iterator[ox.Quad]:
+    """The book records, each in its library's graph (``own_library``: the build's, for records without one)."""
+    for holding in holdings:
+        yield from describer.holding(holding.library or own_library, holding)
 
 
 def lecture_quads(describer: Describer, analysis: Analysis) -> Iterator[ox.Quad]:

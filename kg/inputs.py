@@ -104,6 +104,15 @@ def read_holdings_files(paths: list[Path], report: BuildReport, progress: Progre
 
 
 _READ: dict[tuple, tuple[list[Holding], list[InputError]]] = {}
+_keeping = False  # see keep_between_builds
+
+
+def keep_between_builds() -> None:
+    """Keep unchanged holdings files' records and the segmenter and matcher for the next build in this
+    process (``kg.builder``, which builds again at each publish). A one-off ``kg build`` does not: they
+    would stay in memory through its last stages for nothing."""
+    global _keeping
+    _keeping = True
 
 
 def _holdings_file(path: Path) -> tuple[list[Holding], list[InputError]]:
@@ -116,6 +125,8 @@ def _holdings_file(path: Path) -> tuple[list[Holding], list[InputError]]:
                 (problems if isinstance(item, InputError) else records).append(item)
         except InputError as error:
             problems.append(error)
+        if not _keeping:
+            return records, problems
         if len(_READ) > 64:  # files of long-gone builds
             _READ.clear()
         _READ[key] = (records, problems)
@@ -137,6 +148,8 @@ def tools(user_words: list[tuple[str, str]], lexicons: tuple[Path, ...],
     if key not in _TOOLS:
         _TOOLS.clear()  # one set at a time: a new vocabulary replaces the old one
         segmenter = Segmenter(user_words, lexicons)
+        if not _keeping:
+            return segmenter, KnowledgeMatcher(concepts, segmenter)
         _TOOLS[key] = (segmenter, KnowledgeMatcher(concepts, segmenter))
     return _TOOLS[key]
 

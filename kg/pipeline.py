@@ -126,58 +126,77 @@ def build(request: BuildInput, settings: Settings, progress: Progress | None = N
 
     with store_dir.new_build(build_id(started), request.wait, record_feed) as build_path:  # a failure leaves no trace
         previous = store_dir.current.resolve() if store_dir.current.exists() else None
-        with clock("manifest"):
-            sources = published(previous, build_path, request, report)
-            lectures, problems = read_manifest(request.source, settings.library) if request.source else ([], [])
-            report.problems += problems
-            lectures = with_published(lectures, sources.lectures, report)
-        with clock("vocabulary"):
-            vocabulary_paths = vocabulary_files(request)
-            concepts, matches, vocabulary_paths = read_vocabularies(vocabulary_paths, settings.base_uri, report)
-        with clock("holdings"):
-            holdings = all_holdings(request, sources, settings.library, report, progress)
-        words = user_words(concepts, holdings)
-        minter = Minter(settings.base_uri)
-        speakable = speakable_classes(minter)
-        segmenter, matcher = tools(words, settings.lexicons, concepts + speakable)
-        fingerprint = _fingerprint(request, settings, lectures, holdings, sources)
-        describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library,
-                              publications=sources.stamps)
-        spill = Spill(build_path / "spill")
-        with clock("analyse"):
-            cache = AnalysisCache(settings.store / "cache", words, files_state(settings.lexicons),
-                                  sorted(matcher.labels().items()))
-            analysed = analyse_all(lectures, segmenter, matcher, settings.workers, report, progress, spill, cache)
-        if request.strict and report.problems:  # after every reader ran: the refusal lists all problems at once
-            raise BuildRefused(report.problems)
-        with clock("keywords"):
-            analyses = rank_all(analysed, matcher.labels(), settings.keywords_per_lecture, settings.workers)
-        with clock("link"):
-            analyses = _link_all(analyses, holdings, concepts, segmenter, settings)
-        with clock("relate"):
-            titles = {h.id: h.title for h in holdings}
-            broader = _broader_lookup(concepts + speakable, matches, minter)
-            graph = build_graph(_facts(a, titles, broader) for a in analyses)
-            related = relate(graph, settings.related_per_lecture)
-            analyses = [replace(a, related=related.get((a.lecture.library, a.lecture.id), ())) for a in analyses]
-        when = _build_time(started)
-        with clock("load"):
-            store = ox.Store(str(store_dir.database(build_path)))
-            shared = partial(graphs.shared_quads, describer, settings, analyses, holdings, vocabulary_paths, matches,
-                             _inputs(request, lectures), when, library_names(settings.store))
-            bulk_load(store, nquads(shared, analyses, analysed, describer, settings.workers))
-            store.flush()
-            report.counts["triples"] = len(store)
-            spill.remove()
-        with clock("search"):
+        store, loaded = _load(request, settings, report, clock, progress, started, previous, build_path)
+        when = loaded.when
+        with clock("search"):  # the corpus-sized data of stages 1–8 is gone: _load's frame has ended
             search.write_index(store, build_path, settings.base_uri)
         del store
         report.build = build_path
-        _count(report, analyses, analysed, holdings)
-        store_dir.finish(build_path, _summary(report, request, settings, when, fingerprint))
-        cache.keep_only(a.cache_key for a in analysed)
+        store_dir.finish(build_path, _summary(report, request, settings, when, loaded.fingerprint))
+        loaded.cache.keep_only(loaded.cache_keys)
     store_dir.prune(settings.keep_builds)
     return report
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What stages 1–8 leave for the rest of the build: small, unlike what they worked with."""
+
+    when: tuple[float, float]  # the build's start and end (or SOURCE_DATE_EPOCH)
+    fingerprint: str
+    cache: AnalysisCache
+    cache_keys: list[str]  # the analysis cache entries this build used
+
+
+def _load(request: BuildInput, settings: Settings, report: BuildReport, clock: "_Clock", progress: Progress,
+          started: float, previous: Path | None, build_path: Path) -> tuple[ox.Store, _Loaded]:
+    """Stages 1–8 into the new build's store (returned open). Holdings, analyses and the holdings index end with this
+    call, so that the search index and the change feed are built without them in memory."""
+    with clock("manifest"):
+        sources = published(previous, build_path, request, report)
+        lectures, problems = read_manifest(request.source, settings.library) if request.source else ([], [])
+        report.problems += problems
+        lectures = with_published(lectures, sources.lectures, report)
+    with clock("vocabulary"):
+        vocabulary_paths = vocabulary_files(request)
+        concepts, matches, vocabulary_paths = read_vocabularies(vocabulary_paths, settings.base_uri, report)
+    with clock("holdings"):
+        holdings = all_holdings(request, sources, settings.library, report, progress)
+    words = user_words(concepts, holdings)
+    minter = Minter(settings.base_uri)
+    speakable = speakable_classes(minter)
+    segmenter, matcher = tools(words, settings.lexicons, concepts + speakable)
+    fingerprint = _fingerprint(request, settings, lectures, holdings, sources)
+    describer = Describer(minter, minter.activity(fingerprint), holdings_library=settings.library,
+                          publications=sources.stamps)
+    spill = Spill(build_path / "spill")
+    with clock("analyse"):
+        cache = AnalysisCache(settings.store / "cache", words, files_state(settings.lexicons),
+                              sorted(matcher.labels().items()))
+        analysed = analyse_all(lectures, segmenter, matcher, settings.workers, report, progress, spill, cache)
+    if request.strict and report.problems:  # after every reader ran: the refusal lists all problems at once
+        raise BuildRefused(report.problems)
+    with clock("keywords"):
+        analyses = rank_all(analysed, matcher.labels(), settings.keywords_per_lecture, settings.workers)
+    with clock("link"):
+        analyses = _link_all(analyses, holdings, concepts, segmenter, settings)
+    with clock("relate"):
+        titles = {h.id: h.title for h in holdings}
+        broader = _broader_lookup(concepts + speakable, matches, minter)
+        graph = build_graph(_facts(a, titles, broader) for a in analyses)
+        related = relate(graph, settings.related_per_lecture)
+        analyses = [replace(a, related=related.get((a.lecture.library, a.lecture.id), ())) for a in analyses]
+    when = _build_time(started)
+    with clock("load"):
+        store = ox.Store(str(StoreDirectory(settings.store).database(build_path)))
+        shared = partial(graphs.shared_quads, describer, settings, analyses, holdings, vocabulary_paths, matches,
+                         _inputs(request, lectures), when, library_names(settings.store))
+        bulk_load(store, nquads(shared, holdings, settings.library, analyses, analysed, describer, settings.workers))
+        store.flush()
+        report.counts["triples"] = len(store)
+        spill.remove()
+    _count(report, analyses, analysed, holdings)
+    return store, _Loaded(when, fingerprint, cache, [a.cache_key for a in analysed if a.cache_key])
 
 
 def again(summary: dict, changes: tuple[publications.Change, ...] = (), wait: float = 0.0) -> BuildInput:

@@ -89,3 +89,25 @@ def test_a_finished_build_keeps_no_spill_and_a_failed_load_keeps_the_previous_st
     assert store.current.resolve() == current
     assert {str(q) for q in store.open_read_only()} == before
     assert [p for p in (store.root / "builds").iterdir()] == [current]  # the failed build and its spill are gone
+
+
+def test_the_load_describes_holdings_in_bounded_slices_and_forgets_the_corpus_after():
+    """However large the catalogue, no load task's N-Quads grow with it; every record is described once."""
+    from ingest.records import Holding
+    from kg.describe import Describer
+    from kg.uris import Minter
+
+    holdings = [Holding(id=f"h{i:05d}", title=f"书名 {i}", format="marc21", source=f"x.mrc#record {i}",
+                        creators=(f"作者 {i}",), library="nlc" if i % 2 else "")
+                for i in range(2 * analysis.HOLDINGS_PER_TASK + 17)]
+    minter = Minter(EX)
+    describer = Describer(minter, minter.activity("f"), holdings_library="nlc")
+    chunks = list(analysis.nquads(lambda: iter(()), holdings, "nlc", [], [], describer, workers=2))
+    assert len(chunks) == 1 + 3  # the shared quads, then three slices of holdings
+    per_record = max(len(chunk) for chunk in chunks[1:]) / analysis.HOLDINGS_PER_TASK
+    assert per_record < 2_000  # bytes of N-Quads per record: each slice is bounded by HOLDINGS_PER_TASK
+    store = ox.Store()
+    bulk_load(store, chunks)
+    titles = {q.subject.value: q.object.value for q in store.quads_for_pattern(None, ox.NamedNode("http://schema.org/name"), None)}
+    assert titles == {minter.holding("nlc", h.id): h.title for h in holdings}
+    assert analysis._WORKER == {}  # the stage's table does not keep the holdings alive after it
