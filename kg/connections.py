@@ -72,14 +72,17 @@ class LectureUse:
 def lecture_concepts(store: ox.Store, base: str, lecture: str) -> list[ConceptUse]:
     """Keywords (first) and knowledge points of ``lecture``, by rank, each with its moments."""
     uses: dict[tuple[bool, str], dict] = {}
+    moments: dict[str, list[Moment]] = {}
     for row in query(store, "resource_lecture_concepts", base, lecture=ox.NamedNode(lecture)):
+        if row["kind"] is None:  # a mention row
+            _add_moment(moments.setdefault(row["concept"].value, []), row)
+            continue
         knowledge = row["kind"].value.endswith("KnowledgePointAssignment")
-        use = uses.setdefault((knowledge, row["concept"].value), {
+        uses.setdefault((knowledge, row["concept"].value), {
             "concept": row["concept"].value, "knowledge_point": knowledge, "rank": _int(row["rank"]),
-            "weight": _float(row["weight"]), "moments": []})
-        _add_moment(use["moments"], row)
+            "weight": _float(row["weight"])})
     ordered = sorted(uses.values(), key=lambda u: (u["knowledge_point"], u["rank"]))
-    return [ConceptUse(**{**u, "moments": tuple(u["moments"])}) for u in ordered]
+    return [ConceptUse(**u, moments=tuple(moments.get(u["concept"], ()))) for u in ordered]
 
 
 def lecture_holdings(store: ox.Store, base: str, lecture: str) -> list[ScoredLink]:
@@ -107,13 +110,16 @@ def lecture_related(store: ox.Store, base: str, lecture: str) -> list[ScoredLink
 def concept_lectures(store: ox.Store, base: str, concept: str) -> list[LectureUse]:
     """The lectures that mention ``concept``, in IRI order, each with its moments."""
     uses: dict[str, dict] = {}
+    moments: dict[str, list[Moment]] = {}
     for row in query(store, "resource_concept_lectures", base, concept=ox.NamedNode(concept)):
+        if row["rank"] is None:  # a mention row
+            _add_moment(moments.setdefault(row["lecture"].value, []), row)
+            continue
         video = row["video"]
-        use = uses.setdefault(row["lecture"].value, {
+        uses.setdefault(row["lecture"].value, {
             "lecture": row["lecture"].value, "rank": _int(row["rank"]),
-            "video": video.value if isinstance(video, ox.NamedNode) else None, "moments": []})
-        _add_moment(use["moments"], row)
-    return [LectureUse(**{**u, "moments": tuple(u["moments"])}) for u in uses.values()]
+            "video": video.value if isinstance(video, ox.NamedNode) else None})
+    return [LectureUse(**u, moments=tuple(moments.get(u["lecture"], ()))) for u in sorted(uses.values(), key=lambda u: u["lecture"])]
 
 
 def _scored(rows: Iterable[tuple[str, str, ox.QuerySolution]], evidence: str) -> list[ScoredLink]:
