@@ -28,10 +28,14 @@ For each factor, in fresh processes:
   once, with its curve);
 - serve: ``kg serve`` on that store: start-up time; each sampled lecture's
   card, first (uncached: the server keeps answers by ETag) and then three
-  more times (cached); the SPARQL point lookup of ``bench/queries`` with the
-  sampled lectures' IRIs, three rounds (first round reported apart); the
-  server's memory after all that (PSS of the server and its SPARQL worker
-  processes; peak RSS of the server process).
+  more times (cached); each sampled lecture's HTML page and the page of its
+  top keyword, first request; the SPARQL point lookup of ``bench/queries``
+  with the sampled lectures' IRIs, three rounds (first round reported
+  apart); the server's memory after all that (PSS of the server and its
+  SPARQL worker processes; peak RSS of the server process);
+- sparql: ``bench.sparql`` on that store, ``/sparql`` beside ``oxigraph
+  serve-read-only`` (point lookup, two-hop join, aggregate; 1 and 8 clients;
+  ``--sparql-seconds`` per server and measurement).
 
 Ratios against 1×: build time per unit of data, time(N×) / (N · time(1×))
 (target: ≤ 1.1 at 100×), also for CPU time and each build stage, and the
@@ -57,13 +61,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
 from bench.api import free_port, start_server
 from bench.build import MEASURED_CLI
 from bench.corpora import marc_prefix, scaled_source, shared_datasets
-from bench.sparql import ACCEPT, query_text
+from bench.sparql import ACCEPT, QUERIES, compare, query_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "var" / "bench-cache"
@@ -114,7 +119,12 @@ def _pss_mb(pid: int) -> float | None:
 
 
 def _tree_rss_mb(root: int) -> tuple[float, float]:
-    """Summed PSS (RSS where PSS is unreadable) and largest RSS (MB) of ``root`` and its descendants."""
+    """Summed PSS and largest RSS (MB) of ``root`` and its descendants; summed RSS where no PSS is readable.
+
+    A process whose PSS cannot be read while others' can is one being forked or reaped: it is left out,
+    as its full RSS would count its pages shared with the parent twice (a single-sample spike to twice
+    the tree's size at each fork).
+    """
     parents, rss = {}, {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -133,8 +143,8 @@ def _tree_rss_mb(root: int) -> tuple[float, float]:
         tree.update(children)
         frontier += children
     sizes = [rss.get(pid, 0.0) for pid in tree]
-    proportional = [_pss_mb(pid) for pid in tree]
-    return sum(rss.get(pid, 0.0) if p is None else p for pid, p in zip(tree, proportional)), max(sizes, default=0.0)
+    proportional = [p for p in (_pss_mb(pid) for pid in tree) if p is not None]
+    return (sum(proportional) if proportional else sum(sizes)), max(sizes, default=0.0)
 
 
 class TreeSampler(threading.Thread):
@@ -241,13 +251,18 @@ def measure_serve(folder: Path, base: str, sample: list[tuple[str, str]]) -> dic
     try:
         startup_rss = _tree_rss_mb(server.pid)[0]
         cards = [f"/api/lectures/{library}/{lecture}/card" for library, lecture in sample]
-        template = query_text("sparql_point_lookup", base)
-        queries = [template.replace("<lecture/nlc/mingdai-01>", f"<lecture/{library}/{lecture}>")
-                   for library, lecture in sample]
+        queries = [query_text("sparql_point_lookup", base, f"{library}/{lecture}") for library, lecture in sample]
         with httpx.Client(base_url=url, timeout=60) as client:
             timed_get(client, "/healthz")
-            cold = [timed_get(client, path)[0] for path in cards]
+            first = [timed_get(client, path) for path in cards]
+            cold = [elapsed for elapsed, _ in first]
             cached = [timed_get(client, path)[0] for _ in range(3) for path in cards]
+            # HTML pages, first request: each sampled lecture's, and the page of its top keyword
+            pages = [urlsplit(answer.json()["formats"]["html"]).path for _, answer in first]
+            concepts = sorted({urlsplit(answer.json()["keywords"][0]["uri"]).path + ".html"
+                               for _, answer in first if answer.json()["keywords"]})
+            lecture_pages = [timed_get(client, path)[0] for path in pages]
+            concept_pages = [timed_get(client, path)[0] for path in concepts]
             rounds = []
             for _ in range(3):
                 found = [timed_get(client, "/sparql", params={"query": query}, headers=ACCEPT) for query in queries]
@@ -259,6 +274,7 @@ def measure_serve(folder: Path, base: str, sample: list[tuple[str, str]]) -> dic
         after, largest = _tree_rss_mb(server.pid)
         return {"startup_seconds": round(startup, 2), "sample": len(sample),
                 "card_first": percentiles(cold), "card_cached": percentiles(cached),
+                "lecture_page_first": percentiles(lecture_pages), "concept_page_first": percentiles(concept_pages),
                 "sparql_point": percentiles([v for r in rounds for v in r]),
                 "sparql_point_first": percentiles(rounds[0]),
                 "pss_mb_after_startup": round(startup_rss, 1), "pss_mb_after": round(after, 1),
@@ -275,7 +291,7 @@ def sample_lectures(source: Path, size: int) -> list[tuple[str, str]]:
     return sorted(random.Random(0).sample(lectures, min(size, len(lectures))))
 
 
-def run_factor(folder: Path, factor: int, books: Path, sample_size: int) -> dict:
+def run_factor(folder: Path, factor: int, books: Path, sample_size: int, sparql_seconds: float) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     data = prepare(folder, factor, books)
@@ -284,7 +300,11 @@ def run_factor(folder: Path, factor: int, books: Path, sample_size: int) -> dict
     build = measure_build(folder)
     print(f"{factor}×: built in {build['seconds']} s ({build['triples']} triples); serving…", file=sys.stderr)
     serve = measure_serve(folder, build.pop("base_uri"), sample_lectures(folder / "source", sample_size))
-    return {"factor": factor, "data": data, "build": build, "serve": serve}
+    row = {"factor": factor, "data": data, "build": build, "serve": serve}
+    if sparql_seconds > 0:
+        print(f"{factor}×: /sparql beside oxigraph serve-read-only…", file=sys.stderr)
+        row["sparql"] = compare(folder / "store", list(QUERIES), [1, 8], sparql_seconds, 0.5, logs=folder)
+    return row
 
 
 # --- report -------------------------------------------------------------------------------------------------------
@@ -307,7 +327,8 @@ def add_ratios(rows: list[dict]) -> None:
             "build_peak_rss": round(row["build"]["peak_pss_mb_tree"] / base["build"]["peak_pss_mb_tree"], 2),
             "serve_rss": round(row["serve"]["pss_mb_after"] / base["serve"]["pss_mb_after"], 2),
             **{f"{what}_{p}": round(row["serve"][what][f"{p}_ms"] / base["serve"][what][f"{p}_ms"], 2)
-               for what in ("card_first", "card_cached", "sparql_point") for p in ("p50", "p95")},
+               for what in ("card_first", "card_cached", "sparql_point", "lecture_page_first", "concept_page_first")
+               if what in row["serve"] and what in base["serve"] for p in ("p50", "p95")},
         }
 
 
@@ -317,7 +338,7 @@ def _ratio(value: float | None, reference: float | None) -> float | None:
 
 def targets(rows: list[dict]) -> dict:
     last = rows[-1]
-    latency = {k: v for k, v in last["ratios"].items() if k.startswith(("card", "sparql"))}
+    latency = {k: v for k, v in last["ratios"].items() if k.startswith(("card", "sparql", "lecture_page", "concept_page"))}
     return {"largest_factor": last["factor"],
             "build_time_per_unit": last["ratios"]["build_time_per_unit"], "build_target": BUILD_TARGET,
             "build_met": last["ratios"]["build_time_per_unit"] <= BUILD_TARGET,
@@ -340,7 +361,17 @@ def print_table(rows: list[dict]) -> None:
     print("latency ÷ 1× (p50/p95): " + "; ".join(
         f"{r['factor']}× card 1st {r['ratios']['card_first_p50']}/{r['ratios']['card_first_p95']}, "
         f"cached {r['ratios']['card_cached_p50']}/{r['ratios']['card_cached_p95']}, "
-        f"sparql {r['ratios']['sparql_point_p50']}/{r['ratios']['sparql_point_p95']}" for r in rows[1:]))
+        f"sparql {r['ratios']['sparql_point_p50']}/{r['ratios']['sparql_point_p95']}, "
+        f"lecture page 1st {r['ratios'].get('lecture_page_first_p50')}/{r['ratios'].get('lecture_page_first_p95')}, "
+        f"concept page 1st {r['ratios'].get('concept_page_first_p50')}/{r['ratios'].get('concept_page_first_p95')}"
+        for r in rows[1:]))
+    measured = [row for row in rows if row.get("sparql")]
+    if measured:
+        print("/sparql ÷ oxigraph serve-read-only, requests/s at 1 / 8 clients (rows answered):")
+        for name in QUERIES:
+            print(f"  {name:<30}" + "   ".join(
+                f"{row['factor']}×: " + " / ".join(f"{r['ratio']:.2f}" for r in row["sparql"] if r["query"] == name)
+                + f" ({next((r['rows'] for r in row['sparql'] if r['query'] == name), 0)})" for row in measured))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -348,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100], help="data sizes (default 1 10 100)")
     parser.add_argument("--keep", type=Path, help="keep sources and stores in DIR/fN (default: a scratch directory)")
     parser.add_argument("--sample", type=int, default=200, help="lectures whose card and IRI are requested (default 200)")
+    parser.add_argument("--sparql-seconds", type=float, default=3.0,
+                        help="per server and measurement of bench.sparql at each factor (0: skip; default 3)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scale.json")
     args = parser.parse_args(argv)
     if shared_datasets() is None:
@@ -359,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     try:
         for factor in sorted(set(args.factors)):
-            rows.append(run_factor(where / f"f{factor}", factor, books, args.sample))
+            rows.append(run_factor(where / f"f{factor}", factor, books, args.sample, args.sparql_seconds))
             add_ratios(rows)
             write(args.out, rows)  # after each factor, so a long run leaves what it measured
     finally:

@@ -41,11 +41,16 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ("sparql_point_lookup", "sparql_two_hop", "sparql_keywords_per_library")
 ACCEPT = {"Accept": "application/sparql-results+json"}
+DEMO_LECTURE = "nlc/mingdai-01"  # the point lookup's lecture in bench/queries/sparql_point_lookup.rq
 
 
-def query_text(name: str, base: str) -> str:
-    """The named bench query with a ``BASE`` line for the store's base URI (a validated IRI)."""
-    return f"BASE {ox.NamedNode(base)}\n" + (ROOT / "bench" / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+def query_text(name: str, base: str, lecture: str | None = None) -> str:
+    """The named bench query with a ``BASE`` line for the store's base URI (a validated IRI); ``lecture``
+    (``library/id``) replaces the point lookup's demo lecture."""
+    text = (ROOT / "bench" / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+    if lecture:
+        text = text.replace(f"<lecture/{DEMO_LECTURE}>", f"<lecture/{lecture}>")
+    return f"BASE {ox.NamedNode(base)}\n" + text
 
 
 def free_port() -> int:
@@ -176,51 +181,23 @@ def _ms(value: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, default=ROOT / "var" / "store")
     parser.add_argument("--seconds", type=float, default=5.0, help="time per server and measurement (default 5)")
     parser.add_argument("--slice", type=float, default=0.5, help="seconds per turn of one server (default 0.5)")
     parser.add_argument("--workers", type=int, default=1, help="kg serve --workers (default 1)")
     parser.add_argument("--queries", nargs="+", default=list(QUERIES), choices=QUERIES)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--lecture", help="LIBRARY/ID of the point lookup's lecture (default: the demo's "
+                                          f"{DEMO_LECTURE}, else the store's first lecture)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sparql.json")
     args = parser.parse_args(argv)
 
     summary = ensure_store(args.store)
     build = (args.store / "current").resolve()
-    logs = args.out.parent
-    logs.mkdir(parents=True, exist_ok=True)
-    ours_port, oxigraph_port = free_port(), free_port()
-    base = summary["base_uri"]
-    ours = start_ours(args.store, base, ours_port, logs / "sparql-ours.log.tmp", args.workers)
-    oxigraph = start_oxigraph(build / "oxigraph", oxigraph_port, logs / "sparql-oxigraph.log.tmp")
-    endpoints = {"ours": f"http://127.0.0.1:{ours_port}/sparql", "oxigraph": f"http://127.0.0.1:{oxigraph_port}/query"}
-    try:
-        wait_until_up(endpoints["ours"], ours, "kg serve")
-        wait_until_up(endpoints["oxigraph"], oxigraph, "oxigraph serve-read-only")
-        results = []
-        print(f"{'query':<30}{'clients':>8}{'ours req/s':>12}{'oxigraph req/s':>16}{'ours/oxigraph':>15}"
-              f"{'CPU ms/req ours':>17}{'oxigraph':>10}")
-        for name in args.queries:
-            query = query_text(name, base)
-            same = rows(endpoints["ours"], query)
-            if same != rows(endpoints["oxigraph"], query) or not same:
-                raise SystemExit(f"{name}: the two servers answer differently (or nothing)")
-            for concurrency in args.concurrency:
-                rate, cpu = asyncio.run(measure(endpoints, query, concurrency, args.seconds, args.slice,
-                                                {"ours": ours.pid, "oxigraph": oxigraph.pid}))
-                ratio = rate["ours"] / rate["oxigraph"]
-                results.append({"query": name, "rows": len(same), "concurrency": concurrency,
-                                "ours_rps": round(rate["ours"], 1), "oxigraph_rps": round(rate["oxigraph"], 1),
-                                "ratio": round(ratio, 3),
-                                "ours_cpu_ms": None if cpu["ours"] is None else round(cpu["ours"], 3),
-                                "oxigraph_cpu_ms": None if cpu["oxigraph"] is None else round(cpu["oxigraph"], 3)})
-                print(f"{name:<30}{concurrency:>8}{rate['ours']:>12.1f}{rate['oxigraph']:>16.1f}{ratio:>15.2f}"
-                      f"{_ms(cpu['ours']):>17}{_ms(cpu['oxigraph']):>10}")
-    finally:
-        for process in (ours, oxigraph):
-            process.terminate()
-            process.wait(10)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    results = compare(args.store, args.queries, args.concurrency, args.seconds, args.slice, args.workers,
+                      args.lecture, args.out.parent, echo=True)
     from kg.settings import Settings
 
     report = {
@@ -235,6 +212,63 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"written to {args.out}")
     return 0
+
+
+def compare(store: Path, queries: list[str], concurrency: list[int], seconds: float, slice_seconds: float,
+            workers: int = 1, lecture: str | None = None, logs: Path = ROOT / "bench" / "results",
+            echo: bool = False) -> list[dict]:
+    """Our ``/sparql`` beside ``oxigraph serve-read-only`` on ``store``'s current build: one result per
+    query and concurrency (also used by ``bench.scale`` at each data size)."""
+    summary = json.loads((store / "current" / "build.json").read_text(encoding="utf-8"))
+    build = (store / "current").resolve()
+    base = summary["base_uri"]
+    lecture = lecture or point_lookup_lecture(build / "oxigraph", base)
+    ours_port, oxigraph_port = free_port(), free_port()
+    ours = start_ours(store, base, ours_port, logs / "sparql-ours.log.tmp", workers)
+    oxigraph = start_oxigraph(build / "oxigraph", oxigraph_port, logs / "sparql-oxigraph.log.tmp")
+    endpoints = {"ours": f"http://127.0.0.1:{ours_port}/sparql", "oxigraph": f"http://127.0.0.1:{oxigraph_port}/query"}
+    results = []
+    try:
+        wait_until_up(endpoints["ours"], ours, "kg serve")
+        wait_until_up(endpoints["oxigraph"], oxigraph, "oxigraph serve-read-only")
+        if echo:
+            print(f"{'query':<30}{'clients':>8}{'ours req/s':>12}{'oxigraph req/s':>16}{'ours/oxigraph':>15}"
+                  f"{'CPU ms/req ours':>17}{'oxigraph':>10}")
+        for name in queries:
+            query = query_text(name, base, lecture)
+            same = rows(endpoints["ours"], query)
+            if same != rows(endpoints["oxigraph"], query) or not same:
+                raise SystemExit(f"{name}: the two servers answer differently (or nothing)")
+            for clients in concurrency:
+                rate, cpu = asyncio.run(measure(endpoints, query, clients, seconds, slice_seconds,
+                                                {"ours": ours.pid, "oxigraph": oxigraph.pid}))
+                ratio = rate["ours"] / rate["oxigraph"]
+                results.append({"query": name, "rows": len(same), "concurrency": clients,
+                                "ours_rps": round(rate["ours"], 1), "oxigraph_rps": round(rate["oxigraph"], 1),
+                                "ratio": round(ratio, 3),
+                                "ours_cpu_ms": None if cpu["ours"] is None else round(cpu["ours"], 3),
+                                "oxigraph_cpu_ms": None if cpu["oxigraph"] is None else round(cpu["oxigraph"], 3)})
+                if echo:
+                    print(f"{name:<30}{clients:>8}{rate['ours']:>12.1f}{rate['oxigraph']:>16.1f}{ratio:>15.2f}"
+                          f"{_ms(cpu['ours']):>17}{_ms(cpu['oxigraph']):>10}")
+    finally:
+        for process in (ours, oxigraph):
+            process.terminate()
+            process.wait(10)
+    return results
+
+
+def point_lookup_lecture(database: Path, base: str) -> str:
+    """``library/id`` of the point lookup's lecture: the demo's, else the store's first lecture by IRI."""
+    store = ox.Store.read_only(str(database))
+    prefix = base + "lecture/"
+    if any(store.quads_for_pattern(ox.NamedNode(prefix + DEMO_LECTURE), None, None)):
+        return DEMO_LECTURE
+    first = next(iter(store.query(
+        "SELECT ?l WHERE { GRAPH ?g { ?l a <http://schema.org/VideoObject> } } ORDER BY ?l LIMIT 1")), None)
+    if first is None or not first["l"].value.startswith(prefix):
+        raise SystemExit("bench/sparql: the store has no lecture for the point lookup")
+    return first["l"].value[len(prefix):]
 
 
 if __name__ == "__main__":
