@@ -238,9 +238,10 @@ def _link_all(analyses: list[Analysis], holdings: list[Holding], concepts: list[
     """Stage 6: each lecture's best holdings of any library (BM25 over one index of them all)."""
     own = settings.library
     index = HoldingsIndex([replace(h, id=_holding_key(h, own)) for h in holdings], segmenter)
+    english = {c.iri: [t for lang, t in c.pref_labels if lang.startswith("en")] for c in concepts}
 
     def linked(analysis: Analysis) -> Analysis:
-        links = index.rank(_query(analysis, concepts), settings.holdings_per_lecture)
+        links = index.rank(_query(analysis, english), settings.holdings_per_lecture)
         return replace(analysis, holdings=tuple(_from_key(link, own) for link in links))
 
     return [linked(a) for a in analyses]
@@ -257,9 +258,8 @@ def _from_key(link: HoldingLink, own: str) -> HoldingLink:
 
 
 
-def _query(analysis: Analysis, concepts: list[Concept]) -> list[QueryTerm]:
-    """Keywords by weight, knowledge points (Chinese and English labels) at 0.5."""
-    english = {c.iri: [t for lang, t in c.pref_labels if lang.startswith("en")] for c in concepts}
+def _query(analysis: Analysis, english: dict[str, list[str]]) -> list[QueryTerm]:
+    """Keywords by weight, knowledge points (Chinese and, from ``english``, English labels) at 0.5."""
     terms = [QueryTerm(k.key, k.weight, k.key) for k in analysis.keywords]
     for point in analysis.knowledge_points:
         terms.append(QueryTerm(fold(point.label), 0.5, point.concept))
