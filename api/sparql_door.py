@@ -44,7 +44,7 @@ from kg.namespaces import PREFIXES
 from kg.settings import Settings
 from kg.store import StoreError
 from sparql import catalogue, description, errors, media, protocol
-from sparql.executor import QueryPool
+from sparql.executor import QueryPool, worker_malloc
 from sparql.limits import Limits, check_query
 from sparql.worker import Answer, Job
 
@@ -82,7 +82,8 @@ def query_pool(app: FastAPI) -> QueryPool:
     with _pools:
         if getattr(app.state, "sparql_pool", None) is None:
             settings: Settings = app.state.settings
-            app.state.sparql_pool = QueryPool(settings.query_workers, settings.query_timeout)
+            app.state.sparql_pool = QueryPool(settings.query_workers, settings.query_timeout,
+                                              malloc=worker_malloc(settings.query_malloc))
         return app.state.sparql_pool
 
 

@@ -38,6 +38,7 @@ class Settings:
     dumps: Path = Path("var/dumps")  # where `kg dump` writes and /dumps/ serves from
     query_timeout: float = 30.0  # seconds; a SPARQL query running longer is stopped
     query_workers: int = field(default_factory=lambda: max(2, min(4, os.cpu_count() or 1)))  # SPARQL worker processes per server process
+    query_malloc: str = "auto"  # allocator the SPARQL workers preload: auto (jemalloc where installed), none, or a library path
     result_limit: int = 100_000  # rows (SELECT) or triples (CONSTRUCT/DESCRIBE) per SPARQL answer
     query_size_limit: int = 64_000  # bytes of query text
     service_allowlist: tuple[str, ...] = ()  # SPARQL endpoints SERVICE may call; empty = SERVICE refused
@@ -65,7 +66,7 @@ class Settings:
                 values[f.name] = _convert(f.name, raw, cls.__dataclass_fields__[f.name].type)
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
-        return replace(settings, base_uri=_check_base(settings.base_uri))
+        return replace(settings, base_uri=_check_base(settings.base_uri), query_malloc=_check_malloc(settings.query_malloc))
 
 
 def to_env(settings: Settings) -> dict[str, str]:
@@ -95,6 +96,13 @@ def _convert(name: str, raw: str, kind: Any) -> Any:
         return raw
     except ValueError:
         raise SettingsError(f"KG_{name.upper()}", f"cannot read {raw!r}", expected=kind) from None
+
+
+def _check_malloc(choice: str) -> str:
+    if choice not in ("auto", "none") and not Path(choice).is_file():
+        raise SettingsError("KG_QUERY_MALLOC", f"{choice!r} is no file",
+                            expected="auto, none, or the path of a malloc library such as libjemalloc.so.2")
+    return choice
 
 
 def _check_base(base: str) -> str:

@@ -58,12 +58,12 @@ class _Worker:
     big-endian length, or -1 and an 8-byte length, then a pickle.
     """
 
-    def __init__(self, build: str | None) -> None:
+    def __init__(self, build: str | None, malloc: str | None = None) -> None:
         self.socket, child = socket.socketpair()
         command = [sys.executable, "-P", "-m", "sparql.worker", str(child.fileno())] + ([build] if build else [])
         try:
             self.process = subprocess.Popen(command, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
-                                            env=_environment())
+                                            env=_environment(malloc))
         finally:
             child.close()
         self.socket.setblocking(False)
@@ -107,11 +107,33 @@ class _Reply:
         return memoryview(self.data)[self.start:self.start + self.size]
 
 
-def _environment() -> dict[str, str]:
-    """The server's environment, with this project importable whatever the working directory."""
+def _environment(malloc: str | None = None) -> dict[str, str]:
+    """The server's environment, with this project importable whatever the working directory, and the
+    ``malloc`` library (if any) preloaded."""
     root = str(Path(__file__).resolve().parents[1])
     paths = [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
+    if malloc:
+        env["LD_PRELOAD"] = " ".join(p for p in (malloc, os.environ.get("LD_PRELOAD", "")) if p)
+    return env
+
+
+JEMALLOC = tuple(f"{folder}/libjemalloc.so.2" for folder in (
+    "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/local/lib", "/usr/lib"))
+
+
+def worker_malloc(choice: str) -> str | None:
+    """The allocator library the query workers preload (``KG_QUERY_MALLOC``): ``auto`` → jemalloc where
+    installed (Debian ``libjemalloc2``), ``none`` → the C library's own, else the path given.
+
+    Oxigraph's evaluation allocates a lot: with jemalloc, pyoxigraph spends about 10 % less CPU on a
+    grouping query over 8 M triples (28 → 25 ms, as the ``oxigraph`` server binary), ``bench.sparql``.
+    """
+    if choice == "none":
+        return None
+    if choice == "auto":
+        return next((path for path in JEMALLOC if os.path.isfile(path)), None)
+    return choice
 
 
 class QueryPool:
@@ -121,8 +143,9 @@ class QueryPool:
     ``backlog`` requests wait at once; beyond either, ``run`` raises Busy.
     """
 
-    def __init__(self, size: int, timeout: float, backlog: int = 64) -> None:
+    def __init__(self, size: int, timeout: float, backlog: int = 64, malloc: str | None = None) -> None:
         self.size, self.timeout, self.backlog = max(1, size), timeout, backlog
+        self.malloc = malloc  # the allocator library the workers preload (``worker_malloc``)
         self._idle: list[_Worker] = []
         self._waiters: collections.deque[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = collections.deque()
         self._workers: set[_Worker] = set()
@@ -298,7 +321,7 @@ class QueryPool:
                 self._release(self._spawn())
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._build)
+        worker = _Worker(self._build, self.malloc)
         with self._lock:
             self._workers.add(worker)
         return worker

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from sparql.errors import Busy, QuerySyntaxError, QueryTimeout, WorkerFailed
-from sparql.executor import QueryPool
+from kg.settings import Settings, SettingsError
+from sparql.executor import QueryPool, worker_malloc
 from sparql.worker import Job
 from tests.sparql.stores import EX, make_store
 
@@ -116,3 +117,26 @@ def test_workers_follow_a_new_build(pool, tmp_path):
     answers = {count(asyncio.run(pool.run(job(second, COUNT)))) for _ in range(4)}  # every worker reopens
     assert answers == {2}
     shutil.rmtree(first)
+
+
+@pytest.mark.parametrize("choice", ["auto", "none"])
+def test_workers_preload_the_allocator_the_settings_name(tiny_store, choice):
+    library = worker_malloc(choice)
+    if choice == "auto" and library is None:
+        pytest.skip("libjemalloc2 is not installed here (.ci/run installs it)")
+    build = (tiny_store / "current").resolve()
+    made = QueryPool(size=1, timeout=5, malloc=library)
+    try:
+        made.start(str(build))
+        assert count(asyncio.run(made.run(job(build, COUNT)))) == 6
+        (pid,) = made.processes
+        mapped = {line.split()[-1] for line in open(f"/proc/{pid}/maps") if "/" in line}
+        assert any("libjemalloc" in path for path in mapped) == (choice == "auto")
+    finally:
+        made.close()
+
+
+def test_an_allocator_that_is_not_there_is_a_settings_error():
+    with pytest.raises(SettingsError, match="KG_QUERY_MALLOC"):
+        Settings.from_env({"KG_QUERY_MALLOC": "/nowhere/libjemalloc.so.2"})
+    assert Settings.from_env({"KG_QUERY_MALLOC": "none"}).query_malloc == "none"
