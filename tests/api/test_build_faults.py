@@ -120,7 +120,7 @@ def test_a_rebuild_under_load_fails_no_request_and_shows_the_new_data(served, tm
     changed = small_source(tmp_path / "changed", title_suffix="（修订版）")
     stop, failures, done = threading.Event(), [], [0]
     paths = ["/api/lectures/nlc/kunqu-01/card", "/api/search?q=%E6%98%86%E6%9B%B2", "/lecture/nlc/kunqu-01.html",
-             "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D", "/api/lectures/nlc/mingdai-01/related"]
+             "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D", "/api/lectures/nlc/mingdai-01/related", "/"]
 
     def reader(offset: int) -> None:
         with httpx.Client(timeout=10) as client:
@@ -154,6 +154,8 @@ def test_a_rebuild_under_load_fails_no_request_and_shows_the_new_data(served, tm
     print(f"rebuild under load: {done[0]} requests, {len(failures)} failed")
     assert failures == [] and done[0] > 50
     assert snapshot(server)[1] == "崑曲六百年（修订版）"
+    recent = httpx.get(server.url("/index.json"), timeout=10).json()["explore"]["recent"]["items"]  # kept per build
+    assert len(recent) == len(LECTURES) and all(item["label"].endswith("（修订版）") for item in recent)
 
 
 def _limit_file_size(limit: int):
