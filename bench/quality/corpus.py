@@ -11,7 +11,6 @@ from pathlib import Path
 
 from ingest.knowledge import KnowledgeMatcher
 from ingest.manifest import read_manifest
-from ingest.matching import HoldingsIndex
 from ingest.records import Analysis, Concept, Holding
 from ingest.segmenter import Segmenter
 from kg import analysis, inputs, pipeline
@@ -51,8 +50,7 @@ def analyse(source: Path, settings: Settings, holdings: tuple[Path, ...] = (), v
     if problems or report.problems:
         raise RuntimeError(f"{source}: {[p.describe() for p in problems + report.problems]}")
     analyses = analysis.rank_all(analysed, matcher.labels(), settings.keywords_per_lecture)
-    index = HoldingsIndex(records, segmenter)
-    analyses = [replace(a, holdings=index.rank(pipeline._query(a, concepts), settings.holdings_per_lecture)) for a in analyses]
+    analyses = pipeline._link_all(analyses, records, concepts, segmenter, settings)  # stage 6 as the build runs it
     titles = {h.id: h.title for h in records}
     broader = pipeline._broader_lookup(concepts + speakable, matches, minter)
     related = relate(build_graph(pipeline._facts(a, titles, broader) for a in analyses), settings.related_per_lecture)
