@@ -119,7 +119,8 @@ def concept_lectures(store: ox.Store, base: str, concept: str) -> list[LectureUs
         uses.setdefault(row["lecture"].value, {
             "lecture": row["lecture"].value, "rank": _int(row["rank"]),
             "video": video.value if isinstance(video, ox.NamedNode) else None})
-    return [LectureUse(**u, moments=tuple(moments.get(u["lecture"], ()))) for u in sorted(uses.values(), key=lambda u: u["lecture"])]
+    ordered = sorted(uses.values(), key=lambda u: u["lecture"])
+    return [LectureUse(**u, moments=tuple(moments.get(u["lecture"], ()))) for u in ordered]
 
 
 def _scored(rows: Iterable[tuple[str, str, ox.QuerySolution]], evidence: str) -> list[ScoredLink]:

@@ -15,8 +15,9 @@
  6    link         BM25 of each lecture's keywords over the holdings
  7    relate       lecture–concept–holding graph → related lectures
  8    load         RDF quads → a new Oxigraph store, swapped in atomically;
-                   each lecture's quads made on every core as N-Quads and
-                   bulk-loaded in batches as they come
+                   the holdings' quads (2,000 records a task) and each
+                   lecture's made on every core as N-Quads and bulk-loaded
+                   in batches as they come
  9    search       the store's labels and texts → ``search.sqlite`` (``kg.search``)
 ====  ===========  ==========================================================
 
@@ -150,8 +151,8 @@ class _Loaded:
 
 def _load(request: BuildInput, settings: Settings, report: BuildReport, clock: "_Clock", progress: Progress,
           started: float, previous: Path | None, build_path: Path) -> tuple[ox.Store, _Loaded]:
-    """Stages 1–8 into the new build's store (returned open). Holdings, analyses and the holdings index end with this
-    call, so that the search index and the change feed are built without them in memory."""
+    """Stages 1–8 into the new build's store (returned open). Holdings, analyses and the holdings index
+    end with this call, so that the search index and the change feed are built without them in memory."""
     with clock("manifest"):
         sources = published(previous, build_path, request, report)
         lectures, problems = read_manifest(request.source, settings.library) if request.source else ([], [])
