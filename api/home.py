@@ -24,7 +24,7 @@ def _explore(request: Request) -> dict:
     state, dataset = request.app.state, request.app.state.dataset
     fingerprint = dataset.summary().get("fingerprint")
     kept = getattr(state, "overview", None)
-    if kept is not None and kept[0] == fingerprint:
+    if fingerprint is not None and kept is not None and kept[0] == fingerprint:
         return kept[1]
     found = dataclasses.asdict(overview(dataset.store(), state.minter.base))
     if dataset.summary().get("fingerprint") == fingerprint:  # no swap while it was computed: it is this build's
