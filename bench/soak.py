@@ -43,17 +43,26 @@ SPARQL_CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 200"
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB (from /proc)."""
+    """Resident memory of a process and all its descendants, in MB (from /proc).
+
+    A process's children are listed per thread (``task/{tid}/children``): the SPARQL workers are
+    started by whichever thread first needs them, so every thread's list is read — the main
+    thread's alone missed them in some runs and not in others (a 90 MB step between samples).
+    """
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
             with open(f"/proc/{current}/statm") as statm:
                 total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-            with open(f"/proc/{current}/task/{current}/children") as children:
-                todo += [int(c) for c in children.read().split()]
+            threads = list(Path(f"/proc/{current}/task").iterdir())
         except (FileNotFoundError, ProcessLookupError):
             continue
+        for thread in threads:
+            try:
+                todo += [int(c) for c in (thread / "children").read_text().split()]
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # the thread ended meanwhile
     return total / 1e6
 
 
