@@ -181,7 +181,7 @@ def _ms(value: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", type=Path, default=ROOT / "var" / "store")
     parser.add_argument("--seconds", type=float, default=5.0, help="time per server and measurement (default 5)")
     parser.add_argument("--slice", type=float, default=0.5, help="seconds per turn of one server (default 0.5)")
