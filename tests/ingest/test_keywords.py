@@ -117,3 +117,43 @@ def test_a_word_of_the_vocabulary_needs_no_more_evidence():
     cues = (Cue(0, 3, "我们用 Photosynth 看照片。"), Cue(3, 6, "照片很多。"))
     counts = count_terms(cues, Segmenter([("photosynth", "nz")]), frozenset({"photosynth"}))
     assert "photosynth" not in counts.required
+
+
+def test_a_foreign_name_written_with_a_middle_dot_is_one_term_that_takes_the_uses_of_its_parts():
+    cues = (Cue(0, 3, "我是兰斯·阿姆斯特朗的粉丝。"), Cue(3, 6, "兰斯·阿姆斯特朗赢了七次。"), Cue(6, 9, "后来阿姆斯特朗退役了。"),
+            Cue(9, 12, "丹尼尔•卡纳曼说，卡纳曼教授同意。"))
+    counts = count_terms(cues, Segmenter())  # jieba cuts at the dot: 兰斯|·|阿姆斯特朗
+    assert counts.cues["兰斯·阿姆斯特朗"] == [0, 1, 2]
+    assert counts.surfaces["兰斯·阿姆斯特朗"]["兰斯·阿姆斯特朗"] == 2
+    assert counts.cues["丹尼尔·卡纳曼"] == [3, 3]  # written with U+2022, keyed with the usual dot
+    assert not {"兰斯", "阿姆斯特朗", "丹尼尔", "卡纳曼"} & set(counts.cues)
+    assert counts.required["兰斯·阿姆斯特朗"] == 2
+
+
+def test_a_latin_name_said_in_full_once_takes_the_uses_of_a_part_said_alone():
+    cues = (Cue(0, 3, "华盛顿大学的研究生Noah Snavely做了这个。"), Cue(3, 6, "我们用了Noah早期的数据库。"),
+            Cue(6, 9, "Peter Skillman讲过。"))
+    counts = count_terms(cues, Segmenter())
+    assert counts.cues["noah snavely"] == [0, 1]
+    assert counts.surfaces["noah snavely"].most_common(1)[0][0] == "Noah Snavely"
+    assert "noah" not in counts.cues and "snavely" not in counts.cues
+    keywords = rank_keywords(counts, cues, {}, 1, limit=10)
+    assert "noah snavely" in {k.key for k in keywords}
+    assert "peter skillman" not in {k.key for k in keywords}  # said once, never again: a passing mention
+
+
+def test_a_part_two_names_share_keeps_its_own_uses_and_runs_of_four_names_are_not_one_name():
+    cues = (Cue(0, 3, "Robert Gupta拉小提琴。"), Cue(3, 6, "Robert Downey Jr演了电影。"), Cue(6, 9, "Robert笑了。"),
+            Cue(9, 12, "扮演Steve Lopez Jamie Foxx的人。"), Cue(12, 15, "大写的TED和U235不是名字 Ted Talk"))
+    counts = count_terms(cues, Segmenter())
+    assert counts.cues["robert gupta"] == [0] and counts.cues["robert downey jr"] == [1]
+    assert counts.cues["robert"] == [0, 1, 2]
+    assert "steve lopez jamie foxx" not in counts.cues and "steve lopez" not in counts.cues
+    assert "u235 ted" not in counts.cues
+
+
+def test_a_dotted_title_in_title_marks_is_a_term_whose_parts_keep_their_uses():
+    cues = (Cue(0, 3, "《汉书·艺文志》著录了它。"), Cue(3, 6, "班固写《汉书》。"))
+    counts = count_terms(cues, Segmenter())
+    assert counts.cues["汉书·艺文志"] == [0]
+    assert counts.cues["汉书"] == [0, 1] and counts.cues["艺文志"] == [0]
