@@ -25,16 +25,27 @@ def evaluate_all(scratch: Path, shared: bool = True) -> dict:
     settings = Settings.from_env(store=scratch / "store")
     measures, demo_keywords = analyse_demo(settings)
     results: dict = {"measures": measures, "keyword metrics": evaluate.KEYWORD_METRICS}
+    golds = {KEYWORDS_DEMO: [demo_keywords[1]]}
     datasets = corpora.shared_datasets()
     if shared and datasets:
         ted_measures, ted_keywords = analyse_ted(scratch, settings, datasets)
         measures.update(ted_measures)
         measures[KEYWORDS_POOLED] = evaluate.keyword_scores([demo_keywords, ted_keywords])
+        golds.update({KEYWORDS_TED: [ted_keywords[1]], KEYWORDS_POOLED: [demo_keywords[1], ted_keywords[1]]})
     else:
         results["skipped"] = "TED measures: ../shared/datasets not found"
     results["measures"] = dict(sorted(measures.items(), key=lambda item: not item[0].startswith("keywords")))
     results["keyword gains"] = {measure: keyword_gains(scores) for measure, scores in results["measures"].items() if measure.startswith("keywords")}
+    results["keyword ceilings"] = {measure: keyword_ceiling(measures[measure], gold) for measure, gold in golds.items()}
     return results
+
+
+def keyword_ceiling(scores: evaluate.Scores, golds: list[evaluate.Gold]) -> dict[str, float | dict[str, float]]:
+    """F1@5 and F1@10 of a perfect top k on these gold sets, and how far above each baseline that is."""
+    ceiling: dict[str, float | dict[str, float]] = dict(evaluate.keyword_ceiling(golds))
+    ceiling["perfect vs baselines on F1@5"] = {baseline: round(ceiling["F1@5"] / values["F1@5"] - 1, 4)  # type: ignore[operator]
+                                               for baseline, values in scores.items() if baseline != "ours" and values["F1@5"]}
+    return ceiling
 
 
 def evaluate_demo(settings: Settings) -> dict[str, evaluate.Scores]:
@@ -89,6 +100,11 @@ def table(results: dict) -> str:
         for metric, gains in results.get("keyword gains", {}).get(measure, {}).items():
             lines.append(f"  ours vs baselines on {metric}: " + ", ".join(
                 f"{baseline} {'n/a' if gain is None else f'{gain:+.0%}'}" for baseline, gain in gains.items()))
+        ceiling = results.get("keyword ceilings", {}).get(measure)
+        if ceiling:
+            lines.append(f"  a perfect top k (the gold itself) would score F1@5 {ceiling['F1@5']:.3f}, F1@10 {ceiling['F1@10']:.3f}: "
+                         + ", ".join(f"{baseline} {gain:+.0%}" for baseline, gain in ceiling["perfect vs baselines on F1@5"].items())
+                         + " on F1@5")
     if "keyword metrics" in results:
         lines.append("\nkeyword metrics: " + "; ".join(f"{name}: {text}" for name, text in results["keyword metrics"].items()))
     if "skipped" in results:

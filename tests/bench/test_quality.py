@@ -66,16 +66,28 @@ def test_keywords_beat_jieba_textrank_by_half_on_f1_at_5(demo):
     assert scores["ours"]["F1@5"] >= 1.5 * scores["jieba textrank"]["F1@5"]
 
 
-@pytest.mark.xfail(strict=True, reason="demo gold: F1@5 0.320 vs jieba tf-idf 0.239, +34 %, not +50 % "
-                                       "(+50 % needs P@5 ≈ 1.0 here: ours is 0.89)")
+@pytest.mark.xfail(strict=True, reason="demo gold alone: F1@5 0.320 vs jieba tf-idf 0.239, +34 %; no top 5 can "
+                                       "reach +50 % there (see the next test); met pooled with TED, and on TED")
 def test_keywords_beat_jieba_tfidf_by_half_on_f1_at_5(demo):
     scores = demo[KEYWORDS]
     assert scores["ours"]["F1@5"] >= 1.5 * scores["jieba tf-idf"]["F1@5"]
 
 
+def test_on_the_demo_gold_alone_even_a_perfect_top_5_is_under_half_again_jieba_tfidf(demo):
+    """Why the strict xfail above cannot pass: the demo gold sets hold 16 to 35 entries, so a top 5 of
+    nothing but gold entries has recall 5/24 on average and F1@5 0.357, while +50 % over jieba's
+    0.239 is 0.359. Our top 5 is nearly all gold (P@5 ≥ 0.85), the most this figure can say."""
+    gold = evaluate.gold_keywords(evaluate.read_gold("demo_keywords.json"))
+    perfect = evaluate.keyword_ceiling([gold])["F1@5"]
+    scores = demo[KEYWORDS]
+    assert perfect < 1.5 * scores["jieba tf-idf"]["F1@5"]
+    assert scores["ours"]["P@5"] >= 0.85 and scores["ours"]["F1@5"] <= perfect
+
+
 @pytest.mark.realdata
-def test_keywords_beat_jieba_tfidf_by_half_on_f1_at_5_pooled(keywords_ted_and_pooled):
-    scores = keywords_ted_and_pooled[KEYWORDS_POOLED]
+@pytest.mark.parametrize("measure", [KEYWORDS_POOLED, KEYWORDS_TED])
+def test_keywords_beat_jieba_tfidf_by_half_on_f1_at_5_pooled_and_on_the_blind_ted_gold(keywords_ted_and_pooled, measure):
+    scores = keywords_ted_and_pooled[measure]
     assert scores["ours"]["F1@5"] >= 1.5 * scores["jieba tf-idf"]["F1@5"]
 
 
