@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from ingest.errors import InputError
 from ingest.keywords import TermCounts, count_terms, jieba_idf, rank_keywords
-from ingest.knowledge import KnowledgeMatcher
+from ingest.knowledge import KnowledgeMatcher, everyday_line, salient, widespread
 from ingest.records import Analysis, Holding, KnowledgePoint, Lecture, Transcript
 from ingest.segmenter import Segmenter
 from ingest.subtitles import read_subtitles
@@ -132,13 +132,15 @@ def _analyse_one(numbered: tuple[int, tuple[Lecture, str | None]]) -> Analysed |
 
 
 def rank_all(analysed: list[Analysed], vocabulary: dict[str, str], limit: int, workers: int = 1) -> list[Analysis]:
-    """Stage 5: document frequencies over the corpus, then each lecture's keywords (on every core)."""
+    """Stage 5: document frequencies over the corpus, then each lecture's keywords and the knowledge
+    points it is about (``ingest.knowledge.salient``), on every core."""
     frequency: dict[str, int] = {}
     for item in analysed:
         for term in item.terms:
             frequency[term] = frequency.get(term, 0) + 1
-    jieba_idf()  # read jieba's IDF table once, before forking
-    with _shared(analysed=analysed, frequency=frequency, labels=vocabulary, limit=limit):
+    jieba_idf(), everyday_line()  # read jieba's IDF table once, before forking
+    spread = widespread([item.knowledge_points for item in analysed])
+    with _shared(analysed=analysed, frequency=frequency, labels=vocabulary, limit=limit, widespread=spread):
         return list(on_every_core(_rank_one, range(len(analysed)), workers))
 
 
@@ -150,7 +152,7 @@ def _rank_one(number: int) -> Analysis:
                              context=f"{item.lecture.title} {item.lecture.description or ''}",
                              vocabulary=vocabulary, limit=limit)  # type: ignore[arg-type]
     return Analysis(lecture=item.lecture, transcript=item.transcript, keywords=keywords,
-                    knowledge_points=item.knowledge_points)
+                    knowledge_points=salient(item.knowledge_points, keywords, _WORKER["widespread"]))  # type: ignore[arg-type]
 
 
 HOLDINGS_PER_TASK = 2_000  # about 20 quads each: a few MB of N-Quads per task, whatever the catalogue's size

@@ -132,6 +132,34 @@ def knowledge_points(corpus: Corpus, judged: dict[str, dict[str, dict]], base: s
     return {system: _judged_precision(items, judged, "correct", None) for system, items in found.items()}
 
 
+def thesaurus_points(corpus: Corpus, gold: Gold, near: dict[str, set[str]]) -> Scores:
+    """Knowledge points from the Chinese Thesaurus sample against the blind keyword gold sets.
+
+    A point counts as *on topic* when its label, one of its synonyms (UF), or a broader (BT) or
+    narrower (NT) term of it is a gold keyword of the talk. The gold sets list what a talk is about
+    in about 24 terms, so the share is a lower bound of precision, useful to compare systems;
+    ``on topic`` (the count) shows whether a system gains the share by dropping good points.
+    """
+    by_id = corpus.by_id()
+    labels = _labels(corpus)
+    label_of = {iri: concept.label() for iri, concept in corpus.concepts.items()}
+    systems = {
+        "ours": lambda lecture: [p.concept for p in by_id[lecture].knowledge_points],
+        "label substring": lambda lecture: baselines.substring_concepts(corpus.texts[lecture], labels),
+    }
+    scores: Scores = {}
+    for system, pick in systems.items():
+        shares, items, on_topic = [], 0, 0
+        for lecture, entries in gold.items():
+            forms = frozenset().union(*entries)
+            found = [label_of[iri] for iri in pick(lecture)]
+            hits = sum(1 for label in found if {fold(f) for f in near.get(label, {label})} & forms)
+            shares.append(hits / len(found) if found else 0.0)
+            items, on_topic = items + len(found), on_topic + hits
+        scores[system] = {"on-topic share": round(mean(shares), 4), "items": items, "on topic": on_topic}
+    return scores
+
+
 def _labels(corpus: Corpus) -> dict[str, str]:
     from ingest.knowledge import KnowledgeMatcher
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import corpora
-from bench.quality import evaluate
+from bench.quality import evaluate, thesaurus
 from bench.quality.corpus import analyse
 from kg.settings import Settings
 
@@ -79,7 +79,19 @@ def analyse_ted(scratch: Path, settings: Settings, datasets: Path) -> tuple[dict
     return {
         KEYWORDS_TED: evaluate.keyword_scores([(runs, gold)]),
         "related (TED, 19 talks, topic tags)": evaluate.related(ted, corpora.ted_topics(datasets)),
+        POINTS_THESAURUS: thesaurus_points(scratch, settings, datasets, source, gold),
     }, (runs, gold)
+
+
+POINTS_THESAURUS = "knowledge points (TED, 汉语主题词表 sample as the vocabulary, against the blind keyword gold)"
+
+
+def thesaurus_points(scratch: Path, settings: Settings, datasets: Path, source: Path, gold: evaluate.Gold) -> dict[str, dict[str, float]]:
+    """The TED talks analysed again with the Chinese Thesaurus sample as their only vocabulary: a
+    real thesaurus, which names everyday things (今天, 方法) beside subjects."""
+    skos = thesaurus.write_skos(datasets, scratch / "chinese-thesaurus-sample.ttl")
+    ted = analyse(source, settings, vocabularies=(skos,))
+    return evaluate.thesaurus_points(ted, gold, thesaurus.neighbours(thesaurus.read_terms(datasets)))
 
 
 def keyword_gains(scores: evaluate.Scores, metrics: tuple[str, ...] = ("F1@5", "F1c@5", "F1@10")) -> dict[str, dict[str, float | None]]:

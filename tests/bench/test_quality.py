@@ -11,7 +11,7 @@ import json
 import pytest
 
 from bench.quality import evaluate
-from bench.quality.report import KEYWORDS_POOLED, KEYWORDS_TED, analyse_demo, analyse_ted
+from bench.quality.report import KEYWORDS_POOLED, KEYWORDS_TED, POINTS_THESAURUS, analyse_demo, analyse_ted
 from kg.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -129,3 +129,13 @@ def test_keywords_beat_both_baselines_at_5_and_10_on_ted_and_pooled(keywords_ted
     for measure, scores in keywords_ted_and_pooled.items():
         for metric in ("F1@5", "F1@10"):
             assert scores["ours"][metric] > max(scores["jieba tf-idf"][metric], scores["jieba textrank"][metric]), (measure, metric)
+
+
+@pytest.mark.realdata
+def test_with_a_real_thesaurus_knowledge_points_are_more_on_topic_than_label_substrings(ted_and_keywords):
+    """The 汉语主题词表 sample names everyday things (今天, 方法, 时间): the points must stay on the
+    talks' subjects (blind keyword gold, one thesaurus step) without losing most on-topic ones."""
+    scores = ted_and_keywords[0][POINTS_THESAURUS]
+    ours, baseline = scores["ours"], scores["label substring"]
+    assert ours["on-topic share"] > baseline["on-topic share"]
+    assert ours["on topic"] >= 0.8 * baseline["on topic"]
