@@ -132,6 +132,22 @@ def knowledge_points(corpus: Corpus, judged: dict[str, dict[str, dict]], base: s
     return {system: _judged_precision(items, judged, "correct", None) for system, items in found.items()}
 
 
+def judged_keywords(corpus: Corpus, judged: dict[str, dict[str, dict]]) -> Scores:
+    """P@5 and P@10 of ours and jieba ``extract_tags`` on judged episodes (no gold sets: judged pools)."""
+    by_id = corpus.by_id()
+    systems: dict[str, Callable[[str], list[str]]] = {
+        "ours": lambda lecture: [k.key for k in by_id[lecture].keywords],
+        "jieba tf-idf": lambda lecture: [fold(t) for t in baselines.jieba_tfidf(_full_text(corpus, lecture), 10)],
+    }
+    scores: Scores = {}
+    for system, pick in systems.items():
+        found = {lecture: pick(lecture)[:10] for lecture in judged}
+        at_5 = _judged_precision({lecture: terms[:5] for lecture, terms in found.items()}, judged, "relevant", 5)
+        at_10 = _judged_precision(found, judged, "relevant", 10)
+        scores[system] = {"P@5": at_5["P@5"], "P@10": at_10["P@10"], "unjudged": at_10["unjudged"]}
+    return scores
+
+
 def thesaurus_points(corpus: Corpus, gold: Gold, near: dict[str, set[str]]) -> Scores:
     """Knowledge points from the Chinese Thesaurus sample against the blind keyword gold sets.
 

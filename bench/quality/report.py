@@ -32,8 +32,9 @@ def evaluate_all(scratch: Path, shared: bool = True) -> dict:
         measures.update(ted_measures)
         measures[KEYWORDS_POOLED] = evaluate.keyword_scores([demo_keywords, ted_keywords])
         golds.update({KEYWORDS_TED: [ted_keywords[1]], KEYWORDS_POOLED: [demo_keywords[1], ted_keywords[1]]})
+        measures[KEYWORDS_PIE] = evaluate_pie(scratch, settings, datasets)
     else:
-        results["skipped"] = "TED measures: ../shared/datasets not found"
+        results["skipped"] = "TED and podcast measures: ../shared/datasets not found"
     results["measures"] = dict(sorted(measures.items(), key=lambda item: not item[0].startswith("keywords")))
     results["keyword gains"] = {measure: keyword_gains(scores) for measure, scores in results["measures"].items() if measure.startswith("keywords")}
     results["keyword ceilings"] = {measure: keyword_ceiling(measures[measure], gold) for measure, gold in golds.items()}
@@ -83,6 +84,16 @@ def analyse_ted(scratch: Path, settings: Settings, datasets: Path) -> tuple[dict
     }, (runs, gold)
 
 
+KEYWORDS_PIE = "keywords (PIE podcasts, speech recognition, 10 of 225 episodes, judged pools)"
+
+
+def evaluate_pie(scratch: Path, settings: Settings, datasets: Path) -> evaluate.Scores:
+    """Keywords of the 225 podcast episodes (the corpus IDF needs them all), judged on 10."""
+    pie = analyse(corpora.pie_source(scratch / "pie", datasets), settings)
+    judged = evaluate.read_gold("pie_keywords_judged.json")
+    return evaluate.judged_keywords(pie, judged)
+
+
 POINTS_THESAURUS = "knowledge points (TED, 汉语主题词表 sample as the vocabulary, against the blind keyword gold)"
 
 
@@ -97,6 +108,7 @@ def thesaurus_points(scratch: Path, settings: Settings, datasets: Path, source: 
 def keyword_gains(scores: evaluate.Scores, metrics: tuple[str, ...] = ("F1@5", "F1c@5", "F1@10")) -> dict[str, dict[str, float | None]]:
     """Relative improvement of ours over each baseline (0.5 = +50 %), per metric."""
     ours = scores["ours"]
+    metrics = tuple(m for m in metrics if m in ours) or tuple(m for m in ours if m.startswith("P@"))  # judged pools: P@k
     return {metric: {baseline: (round(ours[metric] / values[metric] - 1, 4) if values[metric] else None)
                      for baseline, values in scores.items() if baseline != "ours"} for metric in metrics}
 
