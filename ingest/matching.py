@@ -3,7 +3,8 @@
 Each holding becomes a small document of weighted fields — title (×3),
 subjects and classification labels (×2), creators and series (×1) — indexed
 by the same segmenter the lectures use, so simplified and traditional forms
-meet in their folded form (頭戴 and 头戴 are one term). English subject
+meet in their folded form (頭戴 and 头戴 are one term). A Chinese personal
+name is one term, not segmented (``creator_terms``). English subject
 headings are indexed word by word, so a concept's English label (from a
 bilingual vocabulary) can reach LCSH ("Porcelain", "Confucianism").
 
@@ -20,7 +21,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ingest.classification import lookup
 from ingest.folding import fold, has_cjk
@@ -65,7 +66,7 @@ class HoldingsIndex:
         length = 0.0
         for field_name, text in _fields(holding):
             weight = FIELD_WEIGHTS[field_name]
-            for term in self.terms(text):
+            for term in (creator_terms(text, self.terms) if field_name == "creator" else self.terms(text)):
                 frequency, fields = self._postings[term].get(number, (0.0, frozenset()))
                 self._postings[term][number] = (frequency + weight, self._field_set(fields | {field_name}))
                 length += weight
@@ -104,7 +105,9 @@ class HoldingsIndex:
         """The index words of a query term (all must occur in a record), segmented once per distinct term."""
         words = self._query_words.get(key)
         if words is None:
-            words = self._query_words[key] = tuple(self.terms(key) or [key])
+            whole = fold(key)
+            words = (whole,) if whole in self._postings else tuple(self.terms(key) or [key])  # a creator's name
+            self._query_words[key] = words
         return words
 
     def _match(self, words: tuple[str, ...]) -> list[tuple[int, float]]:
@@ -136,6 +139,20 @@ class HoldingsIndex:
             matched=tuple(sorted({term.ref for term, _ in held})),
             fields=tuple(sorted({f for _, words in held for w in words for f in self._postings[w][number][1]})),
         )
+
+
+_PERSONAL_NAME = re.compile(r"[\u3400-\u9fff]{2,4}|[\u3400-\u9fff]+(?:[·・•‧][\u3400-\u9fff]+)+")
+
+
+def creator_terms(creator: str, segment: Callable[[str], list[str]]) -> list[str]:
+    """The index terms of a Chinese creator. A personal name (two to four characters, or parts
+    joined by a middle dot) is one term, not segmented: a lecture saying 昆山 or 治安 is not about
+    the books of 高崑山 or 张治安, while one saying 鲁迅 finds the books of 鲁迅. A longer creator
+    is a body (敦煌研究院), whose words say what it does: segmented like a title."""
+    name = re.split(r"[,，]", fold(creator))[0].strip(" .")  # 鲁迅, 1881-1936. → 鲁迅
+    if _PERSONAL_NAME.fullmatch(name):
+        return [name]
+    return segment(creator)
 
 
 def _fields(holding: Holding) -> Iterable[tuple[str, str]]:

@@ -85,3 +85,18 @@ def test_postings_share_one_set_of_fields_per_combination(index):
     """Millions of postings at 250,000 records: one frozenset object per combination of fields, not per posting."""
     sets = {id(fields) for postings in index._postings.values() for _, fields in postings.values()}
     assert len(sets) == len({fields for postings in index._postings.values() for _, fields in postings.values()})
+
+
+def test_a_chinese_personal_name_is_matched_whole_and_a_body_by_its_words():
+    books = [Holding(id="astro", title="天象玄观", format="csv", source="t.csv#1", creators=("高崑山",)),
+             Holding(id="lu", title="朝花夕拾", format="csv", source="t.csv#2", creators=("鲁迅, 1881-1936.",)),
+             Holding(id="dh", title="剧种论集", format="csv", source="t.csv#3", creators=("中国戏曲研究院",))]
+    index = HoldingsIndex(books, Segmenter())
+
+    def found(term: str) -> list[str]:
+        return [link.holding for link in index.rank([QueryTerm(term, 1.0, term)], 5)]
+
+    assert found("昆山") == []  # not a piece of 高崑山 (高|昆山 when segmented)
+    assert found("鲁迅") == ["lu"]
+    assert found("高崑山") == ["astro"]  # the whole name, folded like the record
+    assert found("中国戏曲") == ["dh"]  # the words of a body's name say what it does
