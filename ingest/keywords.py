@@ -475,4 +475,3 @@ def spans_of(cue_indexes: list[int], cues: tuple[Cue, ...]) -> tuple[Span, ...]:
             spans.append(Span(cue.start, cue.end, index, cue.estimated))
         previous = index
     return tuple(spans)
-

@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Set
+from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
 
 from ingest.folding import fold
-from functools import lru_cache
-
 from ingest.keywords import jieba_idf, spans_of
 from ingest.records import Concept, Cue, Keyword, KnowledgePoint
 from ingest.segmenter import Segmenter
