@@ -174,7 +174,8 @@ class _Names:
         self.counts = counts
         self.parts: dict[str, tuple[str, ...]] = {}  # full name → the parts that may stand for it
         self._cue, self._folded, self._said = -1, "", ""
-        self._last: tuple[tuple[str, ...], int, int] | None = None  # the term just before: name parts, start, end
+        self._last: tuple[str, int, int, tuple[str, ...] | None, int] | None = None  # the term just before: word, start,
+        # end, and the dotted name it ends (its parts and start), if any
         self._dotted: tuple[tuple[str, ...], int, int] | None = None  # a name followed by a dot: parts, start, end of the dot
         self._run: list[tuple[str, int, int]] = []  # Latin name words in a row: word, start, end
 
@@ -184,24 +185,31 @@ class _Names:
         self._run = []
 
     def term(self, word: str, start: int, end: int) -> None:
-        parts, name_start = (word,), start
-        if self._dotted is not None and self._dotted[2] == start:
-            parts, name_start = self._dotted[0] + parts, self._dotted[1]
-            in_title_marks = self._folded[:name_start].endswith(("《", "〈"))
-            self._add("·".join(parts), name_start, end, None if in_title_marks else (parts[0], parts[-1]))
-        self._last, self._dotted = (parts, name_start, end), None
-        if _LATIN_NAME_WORD.fullmatch(self._said[start:end]):
-            if not (self._run and self._folded[self._run[-1][2]:start].isspace()):
+        """A term word (called once per word said: the common path does little)."""
+        dotted = self._dotted
+        if dotted is not None:
+            self._dotted = None
+            if dotted[2] == start:
+                parts, name_start = dotted[0] + (word,), dotted[1]
+                in_title_marks = self._folded[:name_start].endswith(("《", "〈"))
+                self._add("·".join(parts), name_start, end, None if in_title_marks else (parts[0], parts[-1]))
+                self._last = (word, start, end, parts, name_start)
+                return
+        self._last = (word, start, end, None, start)
+        if word.isascii() and _LATIN_NAME_WORD.fullmatch(self._said[start:end]):
+            if self._run and not self._folded[self._run[-1][2]:start].isspace():
                 self.end_cue()
             self._run.append((word, start, end))
-        else:
+        elif self._run:
             self.end_cue()
 
     def other(self, word: str, start: int, end: int) -> None:
-        last = self._last
-        self._dotted = (last[0], last[1], end) if last is not None and last[2] == start and word in NAME_DOTS else None
-        self._last = None
-        self.end_cue()
+        """A word that is not a term: a dot may join the term before it to the next."""
+        last, self._last, self._dotted = self._last, None, None
+        if self._run:
+            self.end_cue()
+        if last is not None and word in NAME_DOTS and last[2] == start:
+            self._dotted = (last[3] or (last[0],), last[4], end)  # 兰斯· waits for 阿姆斯特朗
 
     def end_cue(self) -> None:
         """End the run of Latin name words (at the end of a cue, or at anything else)."""
