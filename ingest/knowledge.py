@@ -145,7 +145,7 @@ def widespread(points_per_lecture: Sequence[Sequence[KnowledgePoint]]) -> frozen
     ``WIDESPREAD_CORPUS`` lectures (a smaller corpus cannot tell)."""
     if len(points_per_lecture) < WIDESPREAD_CORPUS:
         return frozenset()
-    counts: Counter[str] = Counter(point.concept for points in points_per_lecture for point in {p.concept: p for p in points}.values())
+    counts: Counter[str] = Counter(concept for points in points_per_lecture for concept in {p.concept for p in points})
     return frozenset(iri for iri, n in counts.items() if n >= WIDESPREAD_SHARE * len(points_per_lecture))
 
 
