@@ -50,12 +50,17 @@ def keyword_runs(corpus: Corpus, gold: Gold) -> Runs:
     missing = sorted(set(gold) - set(by_id))
     if missing:
         raise RuntimeError(f"gold lectures not in the corpus: {missing}")
-    systems: dict[str, Callable[[str], list[str]]] = {
-        "ours": lambda lecture: [k.key for k in by_id[lecture].keywords],
+    return {system: {lecture: extract(lecture) for lecture in gold} for system, extract in _keyword_systems(corpus).items()}
+
+
+def _keyword_systems(corpus: Corpus) -> dict[str, Callable[[str], list[str]]]:
+    """Lecture id → its top 10 keywords (folded), for ours and both jieba baselines."""
+    by_id = corpus.by_id()
+    return {
+        "ours": lambda lecture: [k.key for k in by_id[lecture].keywords][:10],
         "jieba tf-idf": lambda lecture: [fold(t) for t in baselines.jieba_tfidf(_full_text(corpus, lecture), 10)],
         "jieba textrank": lambda lecture: [fold(t) for t in baselines.jieba_textrank(_full_text(corpus, lecture), 10)],
     }
-    return {system: {lecture: extract(lecture) for lecture in gold} for system, extract in systems.items()}
 
 
 def keyword_scores(parts: list[tuple[Runs, Gold]]) -> Scores:
@@ -134,14 +139,10 @@ def knowledge_points(corpus: Corpus, judged: dict[str, dict[str, dict]], base: s
 
 def judged_keywords(corpus: Corpus, judged: dict[str, dict[str, dict]]) -> Scores:
     """P@5 and P@10 of ours and jieba ``extract_tags`` on judged episodes (no gold sets: judged pools)."""
-    by_id = corpus.by_id()
-    systems: dict[str, Callable[[str], list[str]]] = {
-        "ours": lambda lecture: [k.key for k in by_id[lecture].keywords],
-        "jieba tf-idf": lambda lecture: [fold(t) for t in baselines.jieba_tfidf(_full_text(corpus, lecture), 10)],
-    }
+    systems = _keyword_systems(corpus)
     scores: Scores = {}
-    for system, pick in systems.items():
-        found = {lecture: pick(lecture)[:10] for lecture in judged}
+    for system in ("ours", "jieba tf-idf"):  # the judged pools hold these two systems' terms
+        found = {lecture: systems[system](lecture) for lecture in judged}
         at_5 = _judged_precision({lecture: terms[:5] for lecture, terms in found.items()}, judged, "relevant", 5)
         at_10 = _judged_precision(found, judged, "relevant", 10)
         scores[system] = {"P@5": at_5["P@5"], "P@10": at_10["P@10"], "unjudged": at_10["unjudged"]}

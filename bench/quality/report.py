@@ -37,11 +37,11 @@ def evaluate_all(scratch: Path, shared: bool = True) -> dict:
         results["skipped"] = "TED and podcast measures: ../shared/datasets not found"
     results["measures"] = dict(sorted(measures.items(), key=lambda item: not item[0].startswith("keywords")))
     results["keyword gains"] = {measure: keyword_gains(scores) for measure, scores in results["measures"].items() if measure.startswith("keywords")}
-    results["keyword ceilings"] = {measure: keyword_ceiling(measures[measure], gold) for measure, gold in golds.items()}
+    results["keyword ceilings"] = {measure: perfect_top_k(measures[measure], gold) for measure, gold in golds.items()}
     return results
 
 
-def keyword_ceiling(scores: evaluate.Scores, golds: list[evaluate.Gold]) -> dict[str, float | dict[str, float]]:
+def perfect_top_k(scores: evaluate.Scores, golds: list[evaluate.Gold]) -> dict[str, float | dict[str, float]]:
     """F1@5 and F1@10 of a perfect top k on these gold sets, and how far above each baseline that is."""
     ceiling: dict[str, float | dict[str, float]] = dict(evaluate.keyword_ceiling(golds))
     ceiling["perfect vs baselines on F1@5"] = {baseline: round(ceiling["F1@5"] / values["F1@5"] - 1, 4)  # type: ignore[operator]
